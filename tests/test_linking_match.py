@@ -1,0 +1,192 @@
+"""Specification of order -> client linking (yoozak.linking.match)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# Runnable standalone (no conftest, package not installed): make the repo root importable.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from yoozak.linking.labelled import generate, literal_cascade
+from yoozak.linking.match import (
+    ClientIndex,
+    ClientKeys,
+    Matcher,
+    OrderKeys,
+    name_similarity,
+)
+from yoozak.linking.normalize import normalize_email, normalize_name, normalize_phone
+
+
+def client(cid, name, phone=None, email=None):
+    return ClientKeys(cid, normalize_email(email), normalize_phone(phone), normalize_name(name))
+
+
+def order(name, phone=None, email=None, oid=1):
+    return OrderKeys(oid, normalize_email(email), normalize_phone(phone), normalize_name(name))
+
+
+def matcher(*clients, **options):
+    return Matcher(ClientIndex.build(clients), **options)
+
+
+@pytest.fixture(scope="module")
+def population():
+    """2,000 realistic clients to embed the hand-made cases in (rarity, blocking)."""
+    data = generate(2000, 0, seed=7)
+    return [client(c.id + 1000, c.full_name, c.phone, c.email) for c in data.clients]
+
+
+# ------------------------------------------------------------------ email
+
+
+def test_email_in_another_case_with_spaces_links():
+    m = matcher(client(1, "Salma Tazi", "0661000001", "Salma.Tazi@gmail.com"))
+    d = m.decide(order("Salma Tazi", email="  SALMA.TAZI@GMAIL.COM "))
+    assert (d.outcome, d.client_id, d.method) == ("linked", 1, "email")
+
+
+def test_email_of_a_in_conflict_with_phone_of_b_is_ambiguous():
+    m = matcher(client(1, "Salma Tazi", "0661000001", "family@gmail.com"),
+                client(2, "Salma Tazi", "0661000002"))
+    d = m.decide(order("Salma Tazi", "0661000002", "family@gmail.com"))
+    assert d.outcome == "ambiguous" and {c.client_id for c in d.candidates} == {1, 2}
+
+
+def test_email_wins_over_phone_when_the_name_sides_with_the_email_owner_only():
+    m = matcher(client(1, "Salma Tazi", "0661000001", "salma@gmail.com"),
+                client(2, "Omar Tazi", "0661000002"))
+    d = m.decide(order("Salma Tazi", "0661000002", "salma@gmail.com"))
+    assert (d.outcome, d.client_id, d.method) == ("linked", 1, "email")
+
+
+# ------------------------------------------------------------------ phone
+
+
+@pytest.mark.parametrize("spelling", ["06 61 00 00 01", "+212661000001", "00212661000001",
+                                      "661000001", "212661000001", "+212 (0)6 61 00 00 01"])
+def test_same_number_in_any_spelling_links_by_phone(spelling):
+    m = matcher(client(1, "Hicham Bennani", "0661000001"))
+    d = m.decide(order("Hicham Bennani", spelling))
+    assert (d.outcome, d.client_id, d.method) == ("linked", 1, "phone")
+
+
+@pytest.mark.parametrize("typed", ["Hisham Benani", "bennani hicham", "Hichem Bennani",
+                                   "Hicham Benanni", "M. Hicham Bennani", "Bennani", "", "هشام"])
+def test_phone_links_despite_spelling_typos_order_or_a_missing_name(typed):
+    m = matcher(client(1, "Hicham Bennani", "0661000001"))
+    assert m.decide(order(typed, "0661000001")).client_id == 1
+
+
+def test_phone_substring_of_another_number_never_links():
+    m = matcher(client(1, "Hicham Bennani", "0661000001"))
+    assert m.decide(order("Hicham Bennani", "066100000")).method != "phone"
+
+
+def test_relatives_phone_with_a_different_first_name_goes_to_review():
+    m = matcher(client(1, "Ahmed Alaoui", "0661000001"), client(2, "Fatima Alaoui", "0661000002"))
+    d = m.decide(order("Fatima Alaoui", "0661000001"))
+    assert d.outcome == "ambiguous"
+    assert "belongs to client 1 but name matches client 2" in d.reason
+    assert [c.client_id for c in d.candidates][:1] == [2]
+
+
+def test_phone_owner_with_an_unrelated_name_goes_to_review():
+    d = matcher(client(1, "Ahmed Alaoui", "0661000001")).decide(order("Khadija Berrada", "0661000001"))
+    assert d.outcome == "ambiguous" and d.client_id is None
+
+
+def test_household_phone_shared_by_two_clients_is_resolved_by_the_first_name():
+    m = matcher(client(1, "Ahmed Alaoui", "0661000001"), client(2, "Fatima Alaoui", "0661000001"))
+    assert m.decide(order("Fatima Alaoui", "0661000001")).client_id == 2
+    assert m.decide(order("Alaoui", "0661000001")).outcome == "ambiguous"
+
+
+def test_phone_mistyped_by_one_digit_links_only_with_the_full_name():
+    m = matcher(client(1, "Ouiam Zniber", "0661000001"))
+    assert m.decide(order("Wiam Zniber", "0661000007")).client_id == 1
+    assert m.decide(order("Wiam Zniber", "0661000010")).client_id == 1  # swapped digits
+    # A family buys consecutive SIMs: a near number with the family name only is not enough.
+    assert m.decide(order("Zniber", "0661000007")).client_id is None
+
+
+# ------------------------------------------------------------------ names
+
+
+@pytest.mark.parametrize("a, b", [("Mohammed El Alaoui", "Alaoui Mohamed"),
+                                  ("Abd El Kader Benali", "Abdelkadir Ben Ali"),
+                                  ("Nour Eddine Ouazzani", "Noureddine Wazzani"),
+                                  ("Fatima Zahra Idrissi", "Fatimazahra El Idrissi")])
+def test_same_person_names_score_high(a, b):
+    assert name_similarity(normalize_name(a), normalize_name(b)) >= 0.9
+
+
+@pytest.mark.parametrize("a, b", [("Mohamed Alaoui", "Ahmed Alaoui"), ("Fatima Alaoui", "Fatiha Alaoui"),
+                                  ("Samir Tazi", "Samira Tazi"), ("Mohamed Alaoui", "Mohamed Benali"),
+                                  ("Zouhir Tazi", "Zouhira Tazi")])
+def test_different_people_score_below_the_default_threshold(a, b):
+    assert name_similarity(normalize_name(a), normalize_name(b)) < 0.7
+
+
+def test_threshold_stays_meaningful_for_typos():
+    pair = normalize_name("Zniber Ouiam"), normalize_name("Zniver Ouiam")
+    assert 0.7 <= name_similarity(*pair) < 0.99
+
+
+def test_namesakes_are_never_guessed(population):
+    m = matcher(*population, client(1, "Mohamed Alaoui", "0661000001"),
+                client(2, "Mohamed Alaoui", "0661000002"))
+    d = m.decide(order("Mohammed Alaoui", "0661999999"))
+    assert d.outcome == "ambiguous" and {1, 2} <= {c.client_id for c in d.candidates}
+
+
+def test_guest_with_a_common_name_is_not_linked(population):
+    m = matcher(*population, client(1, "Mohamed Alaoui", "0661000001"))
+    assert m.decide(order("Mohamed Alaoui", "0661999999")).client_id is None
+
+
+def test_name_alone_links_only_a_rare_name_and_a_full_name(population):
+    m = matcher(*population, client(1, "Ouassima Bouhlal", "0661000001"))
+    d = m.decide(order("Bouhlal Ouassimah", "0661999999"))
+    assert (d.outcome, d.client_id, d.method) == ("linked", 1, "name")
+    assert m.decide(order("Bouhlal", "0661999999")).client_id is None
+    assert Matcher(m.index, name_links=False).decide(order("Bouhlal Ouassimah")).outcome == "ambiguous"
+
+
+def test_unknown_person_is_unmatched():
+    d = matcher(client(1, "Ahmed Alaoui", "0661000001")).decide(order("Kenza Sqalli", "0661999999"))
+    assert d.outcome == "unmatched" and d.candidates == ()
+
+
+# ------------------------------------------------------------------ blocking and reference
+
+
+def test_blocking_compares_an_order_with_few_clients(population):
+    m = matcher(*population)
+    for name in ("Mohamed Alaoui", "Fatima Benali", "Khadija Idrissi", "Youssef Tazi"):
+        m.index.comparisons = 0
+        m.decide(order(name, "0661999999"))
+        assert m.index.comparisons < len(population) / 10, name
+
+
+def test_generator_is_deterministic_and_hostile():
+    a, b = generate(300, 2000, seed=3), generate(300, 2000, seed=3)
+    assert a.orders == b.orders and a.clients == b.clients
+    guests = sum(o.true_client_id is None for o in a.orders) / len(a.orders)
+    assert 0.22 <= guests <= 0.34
+    assert len({o.scenario for o in a.orders}) >= 8 and len({o.name_noise for o in a.orders}) >= 8
+
+
+def test_matcher_beats_the_literal_cascade_on_precision():
+    data = generate(500, 3000, seed=5)
+    naive = literal_cascade(data.clients, data.orders)
+    m = matcher(*(client(c.id, c.full_name, c.phone, c.email) for c in data.clients))
+    truth = {o.id: o.true_client_id for o in data.orders}
+    ours = {o.id: m.decide(order(o.client_name, o.phone, o.email, o.id)).client_id for o in data.orders}
+
+    def precision(result):
+        links = [(oid, cid) for oid, cid in result.items() if cid is not None]
+        return sum(truth[oid] == cid for oid, cid in links) / len(links)
+
+    assert precision(ours) >= 0.99 > precision({k: v[0] for k, v in naive.items()})

@@ -1,0 +1,127 @@
+"""Yoozak Clients: the client-management back office of Yoozak."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import DEFAULTS, check_secret_key, from_environment, normalise_database_url, sqlite_uri
+from .extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Create and configure an application; tests pass `config` instead of instance/config.py."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    if config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment())
+    if config is not None:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_uri(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        str(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    check_secret_key(app.config["SECRET_KEY"])
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_admin(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """Give the `yoozak` logger one handler, once per process."""
+    logger = logging.getLogger("yoozak")
+    logger.setLevel(str(app.config["LOG_LEVEL"]).upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions created in extensions.py to this app."""
+    from . import models  # noqa: F401  (registers the mappers and session hooks)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the auth and clients blueprints."""
+    from .auth import bp as auth_bp
+    from .clients import bp as clients_bp
+
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(clients_bp, url_prefix="/client")
+
+
+def register_admin(app: Flask) -> None:
+    """Build a fresh Flask-Admin for this app."""
+    from .admin import init_admin
+
+    init_admin(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer errors as HTML pages or JSON, as the client asks."""
+    from .errors import init_errorhandlers
+
+    init_errorhandlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the project's `flask` commands."""
+    from .auth.cli import create_admin
+    from .clients.cli import check_consistency, refresh_client_stats
+    from .linking.cli import link_orders
+    from .seeding.cli import create_test_clients, create_test_orders, import_clients, import_orders, seed_demo
+
+    for command in (
+        create_admin,
+        create_test_clients,
+        create_test_orders,
+        import_clients,
+        import_orders,
+        link_orders,
+        refresh_client_stats,
+        check_consistency,
+        seed_demo,
+    ):
+        app.cli.add_command(command)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose the formatting filters the templates share."""
+    from .formatting import init_formatting
+
+    init_formatting(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Enforce foreign keys and wait for locks on SQLite, as PostgreSQL does by itself."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,59 @@
+"""`flask refresh-client-stats` and `flask check-consistency`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import and_, func, or_, select
+
+from ..extensions import db
+from ..models import Order
+from ..models.aggregates import find_drift, refresh_aggregates
+
+MAX_LISTED = 20
+
+
+@click.command("refresh-client-stats")
+def refresh_client_stats() -> None:
+    """Recompute every client's aggregates (orders, money, last order) from the orders."""
+    refresh_aggregates(db.session.connection())
+    db.session.commit()
+    click.echo("Client aggregates recomputed from the orders.")
+
+
+def link_anomalies() -> dict[str, int]:
+    """Count orders whose link columns contradict each other."""
+    linked_without_method = select(func.count()).where(Order.client_id.is_not(None), Order.link_method.is_(None))
+    method_without_client = select(func.count()).where(
+        Order.client_id.is_(None), Order.link_method.is_not(None), Order.link_method != "guest"
+    )
+    guest_with_client = select(func.count()).where(
+        and_(Order.client_id.is_not(None), or_(Order.link_method == "guest"))
+    )
+    return {
+        "linked orders without a link method": db.session.scalar(linked_without_method) or 0,
+        "orders with a link method but no client": db.session.scalar(method_without_client) or 0,
+        "guest orders attached to a client": db.session.scalar(guest_with_client) or 0,
+    }
+
+
+@click.command("check-consistency")
+def check_consistency() -> None:
+    """Report drift between clients' stored aggregates and their orders; exit 1 if any."""
+    drift = find_drift(db.session.connection())
+    anomalies = {k: v for k, v in link_anomalies().items() if v}
+    if not drift and not anomalies:
+        click.echo("Consistent: every client's aggregates match its orders.")
+        return
+    clients = sorted({d.client_id for d in drift})
+    if drift:
+        click.echo(f"{len(clients)} client(s) with drifted aggregates ({len(drift)} field(s)):")
+        for d in drift[:MAX_LISTED]:
+            click.echo(f"  client {d.client_id}: {d.field} stored {d.stored!r}, orders say {d.actual!r}")
+        if len(drift) > MAX_LISTED:
+            click.echo(f"  ... and {len(drift) - MAX_LISTED} more")
+        click.echo("Run `flask refresh-client-stats` to rebuild them.")
+    for label, count in anomalies.items():
+        click.echo(f"{count} {label}")
+    sys.exit(1)

@@ -1,0 +1,109 @@
+"""The client pages: the list with its search, filters and stats, and the client page."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request, url_for
+
+from ..extensions import db
+from ..models import Client
+from . import bp
+from .orders import (
+    METHOD_LABELS,
+    STATUS_BADGES,
+    STATUS_LABELS,
+    build_chart,
+    client_orders,
+    monthly_series,
+    parse_page,
+)
+from .services import PERIODS, SORTS, STATUSES, client_stats, list_clients, parse_list_args
+
+# The pages load scripts and styles from this origin only: no inline script, no CDN.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+STATUS_CHOICES = dict(zip(STATUSES, ("Tous", "Actifs", "Inactifs"), strict=True))
+PERIOD_CHOICES = dict(
+    zip(PERIODS, ("Toutes les dates", "Aujourd'hui", "7 derniers jours", "30 derniers jours"), strict=True)
+)
+SORT_CHOICES = {
+    "-created_at": "Plus récents",
+    "created_at": "Plus anciens",
+    "name": "Nom (A → Z)",
+    "-name": "Nom (Z → A)",
+    "-orders": "Plus de commandes",
+    "orders": "Moins de commandes",
+    "-spent": "Plus gros total dépensé",
+    "spent": "Plus petit total dépensé",
+    "-last_order": "Commande la plus récente",
+    "last_order": "Commande la plus ancienne",
+}
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+STATS_REFRESH_SECONDS = 30
+assert set(key.lstrip("-") for key in SORT_CHOICES) == set(SORTS)
+
+
+@bp.after_request
+def _security_headers(response):
+    """Forbid inline scripts and foreign origins on the client pages."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def admin_orders_url(client_id: int) -> str:
+    """Return the admin's order list filtered on one client (the unfiltered list as a fallback)."""
+    for admin in current_app.extensions.get("admin", []):
+        for view in admin._views:
+            if getattr(view, "endpoint", None) == "client_admin" and hasattr(view, "order_filter_arg"):
+                if arg := view.order_filter_arg():
+                    return url_for("order_admin.index_view", **{arg: client_id})
+    return url_for("order_admin.index_view")
+
+
+@bp.get("/")
+def client_list():
+    """List clients with search, filters, sort and pagination."""
+    parsed = parse_list_args(
+        request.args,
+        current_app.config["CLIENTS_PER_PAGE"],
+        current_app.config["CLIENTS_MAX_PER_PAGE"],
+    )
+    page = list_clients(db.session, parsed.params)
+    return render_template(
+        "clients/list.html",
+        page=page,
+        params=parsed.params,
+        errors=parsed.errors,
+        stats=client_stats(db.session),
+        status_choices=STATUS_CHOICES,
+        period_choices=PERIOD_CHOICES,
+        sort_choices=SORT_CHOICES,
+        per_page_choices=sorted({*PER_PAGE_CHOICES, parsed.params.per_page}),
+        max_per_page=current_app.config["CLIENTS_MAX_PER_PAGE"],
+        refresh_seconds=STATS_REFRESH_SECONDS,
+    )
+
+
+@bp.get("/<int:client_id>/")
+def client_detail(client_id: int):
+    """Show a client's profile, stats, chart and paginated order history."""
+    client = db.session.get(Client, client_id)
+    if client is None:
+        abort(404, "Ce client n'existe pas (ou plus).")
+    page_number = parse_page(request.args.get("page")) or 1
+    per_page = current_app.config["CLIENTS_PER_PAGE"]
+    orders = client_orders(db.session, client_id, page_number, per_page)
+    series = monthly_series(db.session, client_id)
+    return render_template(
+        "clients/detail.html",
+        client=client,
+        orders=orders,
+        series=series,
+        chart=build_chart(series),
+        status_labels=STATUS_LABELS,
+        status_badges=STATUS_BADGES,
+        method_labels=METHOD_LABELS,
+        admin_orders_url=admin_orders_url(client_id),
+    )

@@ -1,0 +1,70 @@
+"""Configuration in layers: defaults here, then instance/config.py, then the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULTS: dict[str, object] = {
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": None,  # default: a SQLite file in the instance folder
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "CLIENTS_PER_PAGE": 25,
+    "CLIENTS_MAX_PER_PAGE": 100,
+    "LINK_THRESHOLD": 0.7,
+    "LINK_BATCH_SIZE": 5000,
+    "PHONE_REGION": "MA",
+    "LOG_LEVEL": "INFO",
+    "PASSWORD_HASH_METHOD": "scrypt",
+}
+
+SQLITE_FILENAME = "yoozak.db"
+MIN_SECRET_LENGTH = 16
+
+
+def sqlite_uri(instance_path: str) -> str:
+    """Return the URI of the embedded SQLite database in the instance folder."""
+    return f"sqlite:///{Path(instance_path) / SQLITE_FILENAME}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point postgres:// and postgresql:// URLs at the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment() -> dict[str, object]:
+    """Read the settings the environment may override."""
+    values: dict[str, object] = {}
+    if url := os.environ.get("DATABASE_URL"):
+        values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if key := os.environ.get("SECRET_KEY"):
+        values["SECRET_KEY"] = key
+    if level := os.environ.get("LOG_LEVEL"):
+        values["LOG_LEVEL"] = level
+    if os.environ.get("SESSION_COOKIE_SECURE") == "1":
+        values["SESSION_COOKIE_SECURE"] = True
+        values["REMEMBER_COOKIE_SECURE"] = True
+    return values
+
+
+class ConfigurationError(RuntimeError):
+    """The application cannot start with this configuration."""
+
+
+def check_secret_key(secret: object) -> None:
+    """Refuse to start without a real secret key: sessions and CSRF depend on it."""
+    if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            "SECRET_KEY is missing or shorter than 16 characters. Set the SECRET_KEY "
+            "environment variable, or put SECRET_KEY = '...' in instance/config.py "
+            "(`make instance/config.py` writes a random one for development)."
+        )

@@ -1,0 +1,382 @@
+"""Order -> client linking decisions (pure: data in, decisions out, no I/O).
+
+Rules, in priority order: (1) same normalised email, (2) same E.164 phone, (3) similar full
+name.  Identifiers only link when the name on the order does not contradict them, and a name
+alone links only when it is distinctive enough that a guest namesake is unlikely; everything
+else goes to a human review queue as "ambiguous" with its candidates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import permutations
+
+from jellyfish import jaro_winkler_similarity
+
+from .normalize import is_known_name, is_typo, name_block_keys, phonetic_code, strip_article, variant_fold
+
+__all__ = ["Candidate", "ClientIndex", "ClientKeys", "Decision", "Matcher", "OrderKeys",
+           "name_similarity", "token_similarity"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientKeys:
+    id: int
+    email: str | None  # normalize_email
+    phone: str | None  # normalize_phone (E.164)
+    name: str  # normalize_name
+
+
+@dataclass(frozen=True, slots=True)
+class OrderKeys:
+    id: int
+    email: str | None
+    phone: str | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    client_id: int
+    method: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    order_id: int
+    outcome: str  # "linked" | "ambiguous" | "unmatched"
+    client_id: int | None
+    method: str | None
+    score: float | None
+    candidates: tuple[Candidate, ...]
+    reason: str
+
+
+# --------------------------------------------------------------------------- name scoring
+
+_VARIANT = 0.97  # same name, other transliteration (table or generic folding)
+_ARTICLE = 0.95  # "elamrani" vs "amrani": the article is often dropped when typing
+_SKELETON = 0.9  # Arabic-script input romanised without vowels ("mhmd" vs "mohamed")
+_NOT_A_TYPO = 0.6  # factor on JW when the spellings are too far apart to be one typo
+_EXTRA_TOKEN = 0.85  # factor per token present in one name only (middle name, initials...)
+
+
+@lru_cache(maxsize=1 << 18)
+def token_similarity(a: str, b: str) -> float:
+    """Similarity in [0, 1] of two normalised name tokens."""
+    if a == b:
+        return 1.0
+    sa, sb = strip_article(a), strip_article(b)
+    if sa == sb:
+        return _ARTICLE
+    if is_known_name(a) and is_known_name(b):
+        # Two different names of the tables (Samir/Samira, Fatima/Fatiha, Ahmed/Mohamed):
+        # different people however close the spelling.  Checked before the generic folds.
+        return min(0.5, jaro_winkler_similarity(sa, sb))
+    short, long_ = sorted((sa, sb), key=len)
+    if long_ == short + "a":
+        # Arabic feminine ending: Samir/Samira, Nabil/Nabila are siblings, not typos.
+        return min(0.5, jaro_winkler_similarity(sa, sb))
+    fa, fb = variant_fold(sa), variant_fold(sb)
+    if fa == fb:
+        return _VARIANT
+    vowelless = not any(c in "aeiouy" for c in sa) or not any(c in "aeiouy" for c in sb)
+    if vowelless and min(len(sa), len(sb)) >= 2 and phonetic_code(sa) == phonetic_code(sb):
+        return _SKELETON
+    jw = jaro_winkler_similarity(fa, fb)
+    # One typing error (two in long names): keep JW so the threshold stays meaningful.
+    limit = 1 if max(len(sa), len(sb)) <= 7 else 2
+    if min(len(sa), len(sb)) >= 3 and (is_typo(a, b, limit) or is_typo(sa, sb, limit)):
+        return max(jw, jaro_winkler_similarity(a, b))
+    # Anything further is another name: JW alone rates "ahmed"/"hamid" 0.8 and would pass.
+    return jw * _NOT_A_TYPO
+
+
+def _aligned(short: Sequence[str], long_: Sequence[str]) -> float:
+    """Best one-to-one alignment score: the weakest aligned token, times extra-token penalty."""
+    best = 0.0
+    # The *minimum* token score is used: "mohamed alaoui" vs "ahmed alaoui" must fail even
+    # though half of the name is identical.  Names have <= 6 tokens: brute force is cheap.
+    for perm in permutations(long_, len(short)):
+        worst = min(token_similarity(x, y) for x, y in zip(short, perm, strict=True))
+        if worst > best:
+            best = worst
+            if best == 1.0:
+                break
+    return best * _EXTRA_TOKEN ** (len(long_) - len(short))
+
+
+@lru_cache(maxsize=1 << 18)
+def name_similarity(a: str, b: str) -> float:
+    """Score in [0, 1] of two normalised names: weakest aligned token, word order ignored."""
+    ta, tb = a.split()[:6], b.split()[:6]
+    if not ta or not tb:
+        return 0.0
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    best = _aligned(short, long_)
+    if len(long_) > len(short) and best < 1.0:
+        # A word split in two on one side only ("aet brahim" / "aitbrahim", "nour eddine" /
+        # "noureddine"): try gluing two tokens of the longer name (sorted, so any pair).
+        for i, j in permutations(range(len(long_)), 2):
+            glued = [t for k, t in enumerate(long_) if k not in (i, j)] + [long_[i] + long_[j]]
+            best = max(best, _aligned(short, glued) if len(glued) >= len(short)
+                       else _aligned(glued, short))
+    return best
+
+
+# --------------------------------------------------------------------------- index
+
+
+def _wildcards(phone: str) -> list[str]:
+    # Country code (first 4 chars of "+212...") kept; each later digit replaced by "?".
+    return [phone[:i] + "?" + phone[i + 1:] for i in range(4, len(phone))]
+
+
+class ClientIndex:
+    """Dict-based blocking index of clients on email, phone and name keys."""
+
+    __slots__ = (
+        "by_email",
+        "by_key",
+        "by_near_phone",
+        "by_phone",
+        "clients",
+        "comparisons",
+        "token_df",
+    )
+
+    def __init__(self) -> None:
+        self.clients: dict[int, ClientKeys] = {}
+        self.by_email: dict[str, list[int]] = defaultdict(list)
+        self.by_phone: dict[str, list[int]] = defaultdict(list)
+        self.by_near_phone: dict[str, list[int]] = defaultdict(list)  # one digit wildcarded
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        self.token_df: dict[str, int] = defaultdict(int)
+        self.comparisons = 0  # name comparisons made through this index (tests, profiling)
+
+    @classmethod
+    def build(cls, clients: Iterable[ClientKeys]) -> ClientIndex:
+        """Index clients by email, phone and name blocking keys."""
+        index = cls()
+        for client in clients:
+            index.add(client)
+        return index
+
+    def add(self, client: ClientKeys) -> None:
+        """Add (or re-add) one client."""
+        self.clients[client.id] = client
+        if client.email:
+            self.by_email[client.email].append(client.id)
+        if client.phone:
+            self.by_phone[client.phone].append(client.id)
+            for key in _wildcards(client.phone):
+                self.by_near_phone[key].append(client.id)
+        for key in name_block_keys(client.name):
+            self.by_key[key].append(client.id)
+        for token in set(client.name.split()):
+            self.token_df[variant_fold(strip_article(token))] += 1
+
+    def near_phone(self, phone: str) -> set[int]:
+        """Clients whose phone differs from phone by one digit or two swapped adjacent digits."""
+        found: set[int] = set()
+        for key in _wildcards(phone):
+            found.update(self.by_near_phone.get(key, ()))
+        head, digits = phone[:4], phone[4:]
+        for i in range(len(digits) - 1):
+            swapped = head + digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]
+            if swapped != phone:
+                found.update(self.by_phone.get(swapped, ()))
+        found.difference_update(self.by_phone.get(phone, ()))
+        return found
+
+    def name_candidates(self, name: str) -> set[int]:
+        """Ids of clients sharing at least one blocking key with name."""
+        found: set[int] = set()
+        for key in name_block_keys(name):
+            found.update(self.by_key.get(key, ()))
+        return found
+
+    def expected_namesakes(self, name: str) -> float:
+        """Clients expected to bear this exact name if tokens were independent (rarity)."""
+        n = max(len(self.clients), 1)
+        expected = float(n)
+        for token in name.split():
+            expected *= max(self.token_df.get(variant_fold(strip_article(token)), 0), 1) / n
+        return expected
+
+
+# --------------------------------------------------------------------------- matcher
+
+
+def _decision(order: OrderKeys, outcome: str, reason: str, cands: Sequence[Candidate] = (),
+              link: Candidate | None = None) -> Decision:
+    return Decision(order.id, outcome, link.client_id if link else None,
+                    link.method if link else None, link.score if link else None,
+                    tuple(sorted(cands, key=lambda c: (-c.score, c.client_id))), reason)
+
+
+class Matcher:
+    """Decides, for one order at a time, which client it belongs to."""
+
+    def __init__(self, index: ClientIndex, threshold: float = 0.7, *,
+                 name_links: bool = True, max_namesakes: float = 0.01,
+                 name_margin: float = 0.15) -> None:
+        # threshold: minimum name_similarity for a name to count as "the same".
+        # name_links: allow links on the name alone (False sends them all to review).
+        # max_namesakes: a name alone links only if the client base suggests fewer than this
+        #   many other bearers of the name (a rare name); common names go to review.
+        # name_margin: a runner-up this close to the threshold makes a name-only match ambiguous.
+        self.index = index
+        self.threshold = threshold
+        self.name_links = name_links
+        self.max_namesakes = max_namesakes
+        self.name_margin = name_margin
+
+    def _score(self, order: OrderKeys, client_id: int) -> float | None:
+        """Name score of the order against a client; None when either name is missing."""
+        client = self.index.clients[client_id]
+        if not order.name or not client.name:
+            return None
+        self.index.comparisons += 1
+        return name_similarity(order.name, client.name)
+
+    def _fits(self, score: float | None) -> bool:
+        # A missing name is no evidence either way: the identifier decides alone.
+        return score is None or score >= self.threshold
+
+    def decide(self, order: OrderKeys) -> Decision:
+        """Link the order to a client, flag it ambiguous for review, or leave it unmatched."""
+        idx = self.index
+        by_email = idx.by_email.get(order.email, []) if order.email else []
+        by_phone = idx.by_phone.get(order.phone, []) if order.phone else []
+        if by_email:
+            return self._by_email(order, by_email, by_phone)
+        if by_phone:
+            return self._by_phone(order, by_phone)
+        if order.phone:
+            decision = self._by_near_phone(order)
+            if decision is not None:
+                return decision
+        return self._by_name(order)
+
+    def _by_email(self, order: OrderKeys, by_email: list[int], by_phone: list[int]) -> Decision:
+        both = [cid for cid in by_email if cid in by_phone]
+        if len(both) == 1:
+            # Two independent identifiers agree: strongest evidence there is.
+            return _decision(order, "linked", f"email and phone both belong to client {both[0]}",
+                             link=Candidate(both[0], "email", 1.0))
+        pool = both or by_email
+        scores = {cid: self._score(order, cid) for cid in pool}
+        fitting = [cid for cid in pool if self._fits(scores[cid])]
+        cands = [Candidate(cid, "email", scores[cid] or 0.0) for cid in pool]
+        if by_phone and not both:
+            # Email says A, phone says B: trust the email only if the name sides with A alone.
+            phone_fit = [cid for cid in by_phone if self._fits(self._score(order, cid))]
+            cands += [Candidate(cid, "phone", self._score(order, cid) or 0.0) for cid in by_phone]
+            if len(fitting) == 1 and not phone_fit and order.name:
+                return _decision(order, "linked",
+                                 f"email belongs to client {fitting[0]}; phone owner's name differs",
+                                 cands, Candidate(fitting[0], "email", 1.0))
+            return _decision(order, "ambiguous",
+                             f"email {order.email} belongs to client {by_email[0]} but phone "
+                             f"{order.phone} belongs to client {by_phone[0]}", cands)
+        if len(fitting) == 1 and (len(pool) == 1 or scores[fitting[0]] is not None):
+            return _decision(order, "linked", f"email belongs to client {fitting[0]}",
+                             link=Candidate(fitting[0], "email", 1.0))
+        # Shared (family) address whose owner's name differs, or several owners.
+        return _decision(order, "ambiguous",
+                         f"email {order.email} belongs to client(s) "
+                         f"{', '.join(map(str, pool))} whose name differs from the order's", cands)
+
+    def _by_phone(self, order: OrderKeys, by_phone: list[int]) -> Decision:
+        scores = {cid: self._score(order, cid) for cid in by_phone}
+        fitting = [cid for cid in by_phone if self._fits(scores[cid])]
+        cands = [Candidate(cid, "phone", scores[cid] or 0.0) for cid in by_phone]
+        if len(fitting) == 1 and (len(by_phone) == 1 or scores[fitting[0]] is not None):
+            return _decision(order, "linked", f"phone {order.phone} belongs to client {fitting[0]}",
+                             link=Candidate(fitting[0], "phone", 1.0))
+        if len(fitting) > 1:
+            # A household phone shared by several clients whose names all fit.
+            return _decision(order, "ambiguous",
+                             f"phone {order.phone} is shared by clients "
+                             f"{', '.join(map(str, fitting))} and the name fits several", cands)
+        # The phone owner's name differs: an order placed with a relative's or a friend's
+        # phone.  Linking would put one person's orders on another person's page.
+        others = self._name_matches(order)
+        cands += [c for c in others if c.client_id not in by_phone]
+        owner = by_phone[0]
+        if others:
+            reason = (f"phone {order.phone} belongs to client {owner} but name matches "
+                      f"client {others[0].client_id}")
+        else:
+            reason = (f"phone {order.phone} belongs to client {owner} whose name "
+                      f"'{self.index.clients[owner].name}' differs from '{order.name}'")
+        return _decision(order, "ambiguous", reason, cands)
+
+    def _by_near_phone(self, order: OrderKeys) -> Decision | None:
+        """Phone mistyped by one digit: link only if the full name agrees with that client."""
+        near = self.index.near_phone(order.phone) if order.phone else set()
+        if not near or len(order.name.split()) < 2:
+            # Consecutive SIM numbers are common within a family: without a full name
+            # (first name included) a near phone is a relative as often as a typo.
+            return None
+        fitting = [Candidate(cid, "phone", s) for cid in near
+                   if (s := self._score(order, cid)) is not None and s >= self.threshold
+                   and len(self.index.clients[cid].name.split()) >= 2]
+        if len(fitting) != 1:
+            return None
+        # Namesakes elsewhere do not matter here: the odds that a namesake's own number is
+        # one keystroke from this client's are ~80 in 10^8, far below the odds of a typo.
+        cid = fitting[0].client_id
+        return _decision(order, "linked",
+                         f"phone {order.phone} is one digit off client {cid}'s and the name matches",
+                         link=Candidate(cid, "phone", fitting[0].score))
+
+    def _name_matches(self, order: OrderKeys) -> list[Candidate]:
+        """Clients whose name scores >= threshold - margin, best first."""
+        if not order.name:
+            return []
+        floor = self.threshold - self.name_margin
+        found = []
+        for cid in self.index.name_candidates(order.name):
+            score = self._score(order, cid)
+            if score is not None and score >= floor:
+                found.append(Candidate(cid, "name", score))
+        found.sort(key=lambda c: (-c.score, c.client_id))
+        return found
+
+    def _by_name(self, order: OrderKeys) -> Decision:
+        if not order.name:
+            return _decision(order, "unmatched", "no email, phone or name to match")
+        near = self._name_matches(order)
+        above = [c for c in near if c.score >= self.threshold]
+        if not above:
+            return _decision(order, "unmatched", "no client with a similar name")
+        if len(near) > 1:
+            # Two clients fit (or one fits and another nearly does): a namesake, never guess.
+            return _decision(order, "ambiguous",
+                             f"name matches {len(above)} client(s) and resembles {len(near)}", near)
+        best = above[0]
+        client = self.index.clients[best.client_id]
+        order_tokens, client_tokens = order.name.split(), client.name.split()
+        # A name alone is weak: guests (not clients) share names with clients.  It links only
+        # when (a) linking on names is enabled, (b) both sides give a full name (two tokens
+        # or more, same count: "alaoui" alone or an extra middle name is not enough),
+        # (c) the name is distinctive in the client base so a guest namesake is unlikely.
+        namesakes = self.index.expected_namesakes(client.name)
+        if not self.name_links:
+            why = "name-only links are disabled"
+        elif len(order_tokens) < 2 or len(order_tokens) != len(client_tokens):
+            why = "the order gives a partial name"
+        elif namesakes > self.max_namesakes:
+            why = f"the name is common ({namesakes:.2f} expected namesakes)"
+        else:
+            return _decision(order, "linked",
+                             f"name matches only client {best.client_id} and is rare",
+                             link=best)
+        return _decision(order, "ambiguous",
+                         f"name matches only client {best.client_id} but {why}", near)

@@ -1,0 +1,21 @@
+"""The data model, one module per aggregate."""
+
+from .clients import Client
+from .linking import LinkRun, ReviewItem, RunLock
+from .orders import HUMAN_METHODS, LinkMethod, Order, OrderStatus
+from .users import User
+
+__all__ = [
+    "HUMAN_METHODS",
+    "Client",
+    "LinkMethod",
+    "LinkRun",
+    "Order",
+    "OrderStatus",
+    "ReviewItem",
+    "RunLock",
+    "User",
+]
+
+# Registers the session hooks that keep derived columns and aggregates current.
+from . import events  # noqa: E402,F401

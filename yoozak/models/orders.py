@@ -1,0 +1,90 @@
+"""Orders, as the call centre and the shop record them, and how each was linked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+if TYPE_CHECKING:
+    from .clients import Client
+
+
+class OrderStatus(StrEnum):
+    """Life cycle of a cash-on-delivery order."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class LinkMethod(StrEnum):
+    """How an order got (or was refused) its client."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    NAME = "name"
+    MANUAL = "manual"
+    # An admin decided the order belongs to nobody: runs leave it alone, like a manual link.
+    GUEST = "guest"
+
+
+HUMAN_METHODS = (LinkMethod.MANUAL.value, LinkMethod.GUEST.value)
+
+
+def _in_check(column: str, enum: type[StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
+
+
+class Order(db.Model):
+    """One order; `client` is set when the linker (or an admin) attached it to a client."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(_in_check("status", OrderStatus), name="status"),
+        CheckConstraint(f"link_method IS NULL OR {_in_check('link_method', LinkMethod)}", name="link_method"),
+        CheckConstraint("price >= 0", name="price_positive"),
+        # The client page lists a client's orders newest first.
+        Index("ix_orders_client_created", "client_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    client_name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(255), default="")
+    city: Mapped[str] = mapped_column(String(100), default="", index=True)
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING.value, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    # active_history: the previous client must be known at flush time, even when the
+    # attribute was never loaded, so that its aggregates are recomputed too.
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL"), index=True, active_history=True
+    )
+    link_method: Mapped[str | None] = mapped_column(String(10), index=True)
+    link_score: Mapped[float | None] = mapped_column(Float)
+    linked_at: Mapped[datetime | None]
+    link_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("link_runs.id", ondelete="SET NULL"), index=True
+    )
+
+    # Normalised keys the linker blocks on, computed once when the order is written.
+    email_norm: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    name_norm: Mapped[str] = mapped_column(String(255), default="")
+
+    client: Mapped[Client | None] = relationship(back_populates="orders", active_history=True)
+
+    def __str__(self) -> str:
+        return self.reference

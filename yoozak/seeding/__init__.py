@@ -1,0 +1,1 @@
+"""Test data and imports: Moroccan fakes, CSV importers and their commands."""

@@ -1,0 +1,116 @@
+"""`flask create-test-clients`, `create-test-orders`, `import-clients`, `import-orders`, `seed-demo`."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..linking.locks import RunLockedError
+from ..linking.run import LinkOptions, link_orders
+from ..models import Client, User
+from ..progress import progress_bar
+from .bulk import create_test_clients as seed_clients, create_test_orders as seed_orders
+from .csvfile import CsvFileError
+from .importers import import_clients as run_import_clients, import_orders as run_import_orders
+
+MAX_LISTED_ERRORS = 50
+DEMO_ADMIN = "admin@yoozak.ma"
+
+
+@click.command("create-test-clients")
+@click.option("--count", type=click.IntRange(1, 5_000_000), default=10, show_default=True)
+@click.option("--seed", type=int, default=None, help="Random seed, for reproducible data.")
+def create_test_clients(count: int, seed: int | None) -> None:
+    """Create realistic Moroccan test clients over the past year."""
+    with progress_bar(count, "Clients") as advance:
+        result = seed_clients(db.session, count, seed, advance)
+    click.echo(f"Created {result.created} test clients.")
+
+
+@click.command("create-test-orders")
+@click.option("--count", type=click.IntRange(1, 20_000_000), default=50, show_default=True)
+@click.option("--seed", type=int, default=None, help="Random seed, for reproducible data.")
+def create_test_orders(count: int, seed: int | None) -> None:
+    """Create test orders over the past year: most from clients, with real-world noise; some guests."""
+    with progress_bar(count, "Orders") as advance:
+        result = seed_orders(db.session, count, seed, advance)
+    click.echo(f"Created {result.created} test orders (not linked yet: run `flask link-orders`).")
+
+
+def _report_errors(report) -> None:
+    for error in report.errors[:MAX_LISTED_ERRORS]:
+        click.echo(f"  rejected {error}", err=True)
+    if len(report.errors) > MAX_LISTED_ERRORS:
+        click.echo(f"  ... and {len(report.errors) - MAX_LISTED_ERRORS} more rejected rows", err=True)
+
+
+@click.command("import-clients")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def import_clients(file: Path) -> None:
+    """Import clients from a UTF-8 CSV (email, username, first_name, last_name, phone, ...)."""
+    try:
+        report = run_import_clients(db.session, file)
+        db.session.commit()
+    except CsvFileError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    _report_errors(report)
+    click.echo(report.summary("clients"))
+
+
+@click.command("import-orders")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def import_orders(file: Path) -> None:
+    """Import orders from a UTF-8 CSV (reference, client_name, email, phone, ...) and link them."""
+    try:
+        report = run_import_orders(db.session, file)
+        db.session.commit()
+    except CsvFileError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    _report_errors(report)
+    click.echo(report.summary("orders"))
+    if report.new_ids:
+        _link_new(report.new_ids)
+
+
+def _link_new(order_ids: list[int]) -> None:
+    options = LinkOptions(threshold=float(current_app.config["LINK_THRESHOLD"]), order_ids=order_ids)
+    try:
+        summary = link_orders(db.session, options)
+    except RunLockedError as error:
+        click.echo(f"Imported orders not linked yet ({error}); run `flask link-orders` later.", err=True)
+        return
+    click.echo(f"Linked on arrival: {summary.line()}")
+
+
+@click.command("seed-demo")
+@click.option("--clients", type=click.IntRange(0, 100_000), default=500, show_default=True)
+@click.option("--orders", type=click.IntRange(0, 1_000_000), default=3000, show_default=True)
+def seed_demo(clients: int, orders: int) -> None:
+    """Fill an empty database with demo data, link it, and print a fresh admin login."""
+    if (db.session.scalar(select(func.count()).select_from(Client)) or 0) == 0:
+        seed_clients(db.session, clients, seed=2026)
+        seed_orders(db.session, orders, seed=2026)
+        summary = link_orders(db.session, LinkOptions(threshold=float(current_app.config["LINK_THRESHOLD"])))
+        click.echo(f"Demo data: {clients} clients, {orders} orders; {summary.line()}")
+    else:
+        click.echo("Demo data already present: nothing seeded.")
+    password = secrets.token_urlsafe(12)
+    admin = db.session.scalar(select(User).where(User.email == DEMO_ADMIN))
+    if admin is None:
+        admin = User(email=DEMO_ADMIN, username="admin", first_name="Admin", last_name="Yoozak")
+        db.session.add(admin)
+    admin.is_admin, admin.is_active = True, True
+    admin.set_password(password)
+    db.session.commit()
+    click.echo("=" * 60)
+    click.echo("  Admin login for http://127.0.0.1:5000/auth/login")
+    click.echo(f"  e-mail:   {DEMO_ADMIN}")
+    click.echo(f"  password: {password}")
+    click.echo("=" * 60)
