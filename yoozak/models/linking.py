@@ -62,7 +62,7 @@ class ReviewItem(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolution: Mapped[str | None] = mapped_column(String(20))
 
-    order = relationship("Order", lazy="joined")
+    order = relationship("Order", lazy="joined", innerjoin=True)
     run = relationship("LinkRun")
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from faker import Faker
 
 from ..linking.names_ma import FIRST_NAMES, LAST_NAMES
+from ..linking.normalize import normalize_phone
 
 CITIES = (
     ("Casablanca", 30), ("Rabat", 10), ("Marrakech", 9), ("Fès", 9), ("Tanger", 8), ("Agadir", 6),
@@ -79,8 +80,12 @@ class MoroccanFaker:
         return self.rng.choices(*self._last)[0]
 
     def mobile(self) -> str:
-        """Return a Moroccan mobile's national number: 6xxxxxxxx or 7xxxxxxxx."""
-        return self.rng.choice("67") + f"{self.rng.randrange(10**8):08d}"
+        """Return a valid Moroccan mobile's national number (6xxxxxxxx or 7xxxxxxxx)."""
+        while True:
+            # Not every 06/07 block is allocated: keep only what phonenumbers calls valid.
+            candidate = self.rng.choice("67") + f"{self.rng.randrange(10**8):08d}"
+            if normalize_phone("0" + candidate) is not None:
+                return candidate
 
     def spell_phone(self, mobile: str) -> str:
         """Type a national number the way a human or a call centre would."""

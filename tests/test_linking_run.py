@@ -1,0 +1,266 @@
+"""The link run against the database: writes, review queue, flags, idempotence, recovery, locks."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from yoozak.extensions import db
+from yoozak.linking import run as run_module
+from yoozak.linking.locks import RunLockedError, run_lock
+from yoozak.linking.run import LinkOptions, link_orders
+from yoozak.models import Client, LinkRun, Order, ReviewItem, RunLock, User
+from yoozak.models.aggregates import find_drift
+
+
+FILLER_FIRST = ["Hamza", "Salma", "Omar", "Imane", "Yassine", "Hajar", "Mehdi", "Sara", "Anas", "Nora"]
+FILLER_LAST = ["Idrissi", "Chraibi", "Fassi", "Berrada", "Kettani", "Lahlou", "Sqalli", "Tazi"]
+
+
+@pytest.fixture
+def people(factories):
+    """Three clients (a unique name and two namesakes) among 200 others, as in a real base.
+
+    The matcher links on a name alone only when the client base makes a namesake unlikely,
+    which a base of three clients cannot show.
+    """
+    db.session.add_all(
+        Client(user=User(email=f"filler{i}@example.com", username=f"filler{i}",
+                         first_name=FILLER_FIRST[i % 10], last_name=f"{FILLER_LAST[i % 8]}{i:03d}"),
+               phone=f"0662000{i:03d}")
+        for i in range(200)
+    )
+    db.session.commit()
+    return {
+        "amina": factories.client("Amina", "Bennani", email="amina@example.com", phone="0612345678"),
+        "karim1": factories.client("Karim", "Alaoui", phone="0661000001"),
+        "karim2": factories.client("Karim", "Alaoui", phone="0661000002"),
+    }
+
+
+def order(factories, **fields):
+    return factories.order(None, **fields)
+
+
+def reload(o: Order) -> Order:
+    db.session.expire_all()
+    return db.session.get(Order, o.id)
+
+
+def test_links_by_email_phone_and_name_with_method_score_and_run(factories, people):
+    by_email = order(factories, client_name="A. B.", email="  AMINA@Example.com ")
+    by_phone = order(factories, client_name="Amina Bennani", phone="+212 6 12 34 56 78")
+    by_name = order(factories, client_name="bennani amina")
+    summary = link_orders(db.session, LinkOptions())
+    assert summary.linked == {"email": 1, "phone": 1, "name": 1}
+    for o, method in ((by_email, "email"), (by_phone, "phone"), (by_name, "name")):
+        saved = reload(o)
+        assert saved.client_id == people["amina"].id
+        assert saved.link_method == method
+        assert 0 < saved.link_score <= 1
+        assert saved.link_run_id == summary.run_id and saved.linked_at is not None
+    run = db.session.get(LinkRun, summary.run_id)
+    assert (run.status, run.linked_email, run.linked_phone, run.linked_name) == ("finished", 1, 1, 1)
+    assert db.session.get(Client, people["amina"].id).orders_count == 3
+
+
+def test_namesakes_go_to_the_review_queue(factories, people):
+    o = order(factories, client_name="Karim Alaoui", phone="0699999999")
+    summary = link_orders(db.session, LinkOptions())
+    assert summary.ambiguous == 1 and summary.linked["name"] == 0
+    assert reload(o).client_id is None
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.order_id == o.id))
+    assert {c["client_id"] for c in item.candidates} == {people["karim1"].id, people["karim2"].id}
+
+
+def test_phone_that_contradicts_the_name_is_not_linked(factories, people):
+    # Ordered with Amina's phone under another person's full name: a relative, not Amina.
+    o = order(factories, client_name="Youssef Tazi", phone="0612345678")
+    link_orders(db.session, LinkOptions())
+    assert reload(o).client_id is None
+
+
+def test_dry_run_writes_no_link_no_review_and_no_aggregate(factories, people):
+    order(factories, client_name="Amina Bennani", phone="0612345678")
+    order(factories, client_name="Karim Alaoui")
+    summary = link_orders(db.session, LinkOptions(dry_run=True))
+    assert summary.linked["phone"] == 1 and summary.ambiguous == 1
+    assert summary.samples["phone"] and summary.samples["ambiguous"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(Order.client_id.is_not(None))) == 0
+    assert db.session.scalar(select(func.count()).select_from(ReviewItem)) == 0
+    assert db.session.get(Client, people["amina"].id).orders_count == 0
+    assert db.session.get(LinkRun, summary.run_id).dry_run is True
+
+
+def test_second_run_changes_nothing(factories, people):
+    order(factories, client_name="Amina Bennani", phone="0612345678")
+    order(factories, client_name="Karim Alaoui")
+    order(factories, client_name="Nobody Known", phone="0700000009")
+    link_orders(db.session, LinkOptions())
+    for force in (False, True):
+        again = link_orders(db.session, LinkOptions(force=force))
+        assert again.changed == 0 and again.unlinked == 0
+
+
+def test_plain_run_ignores_linked_orders_and_force_reexamines_them(factories, people):
+    o = factories.order(people["karim1"], client_name="Amina Bennani", phone="0612345678", link_method="phone")
+    assert link_orders(db.session, LinkOptions()).examined == 0
+    summary = link_orders(db.session, LinkOptions(force=True))
+    assert summary.examined == 1 and summary.changed == 1
+    assert reload(o).client_id == people["amina"].id
+    assert db.session.get(Client, people["karim1"].id).orders_count == 0
+    assert db.session.get(Client, people["amina"].id).orders_count == 1
+
+
+def test_force_keeps_manual_links_and_guest_decisions(factories, people):
+    manual = factories.order(people["karim1"], client_name="Amina Bennani", phone="0612345678",
+                             link_method="manual")
+    guest = order(factories, client_name="Amina Bennani", phone="0612345678", link_method="guest")
+    summary = link_orders(db.session, LinkOptions(force=True))
+    assert summary.examined == 0
+    assert reload(manual).client_id == people["karim1"].id
+    assert reload(guest).client_id is None
+
+
+def test_force_unlinks_what_the_rules_no_longer_support(factories, people):
+    wrong = factories.order(people["amina"], client_name="Someone Else", phone="0700000000",
+                            link_method="name")
+    summary = link_orders(db.session, LinkOptions(force=True))
+    assert summary.unlinked == 1
+    assert reload(wrong).client_id is None and reload(wrong).link_method is None
+    assert db.session.get(Client, people["amina"].id).orders_count == 0
+
+
+def test_interrupted_run_leaves_whole_batches_and_reruns_cleanly(factories, people, monkeypatch):
+    orders = [order(factories, client_name="Amina Bennani", phone="0612345678") for _ in range(7)]
+    calls = {"n": 0}
+    real_flush = run_module._BatchWriter.flush
+
+    def failing_flush(self):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            real_flush(self)  # the batch is written, then the process "dies" before commit
+            raise KeyboardInterrupt
+        real_flush(self)
+
+    monkeypatch.setattr(run_module._BatchWriter, "flush", failing_flush)
+    with pytest.raises(KeyboardInterrupt):
+        link_orders(db.session, LinkOptions(batch_size=3))
+    db.session.expire_all()
+    linked = [o.id for o in orders if db.session.get(Order, o.id).client_id is not None]
+    assert linked == [o.id for o in orders[:3]]  # batch 1 committed, batch 2 rolled back whole
+    assert not find_drift(db.session.connection())
+    failed = db.session.scalar(select(LinkRun).order_by(LinkRun.id.desc()))
+    assert failed.status == "failed"
+    monkeypatch.setattr(run_module._BatchWriter, "flush", real_flush)
+    summary = link_orders(db.session, LinkOptions(batch_size=3))
+    assert summary.examined == 4 and summary.linked["phone"] == 4
+    assert db.session.get(Client, people["amina"].id).orders_count == 7
+    assert not find_drift(db.session.connection())
+
+
+def test_a_run_killed_without_cleanup_is_marked_interrupted(factories, people):
+    db.session.add(LinkRun(status="running"))
+    db.session.commit()
+    link_orders(db.session, LinkOptions())
+    statuses = [r.status for r in db.session.scalars(select(LinkRun).order_by(LinkRun.id))]
+    assert statuses == ["interrupted", "finished"]
+
+
+def test_a_second_run_is_refused_while_one_holds_the_lock(app, people):
+    with run_lock(db.engine), pytest.raises(RunLockedError, match="in progress"):
+        link_orders(db.session, LinkOptions())
+
+
+def test_lock_is_released_after_a_run(app, people):
+    link_orders(db.session, LinkOptions())
+    link_orders(db.session, LinkOptions())  # would raise if the first had kept it
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.scalar(select(func.count()).select_from(RunLock)) == 0
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_lock_row_of_a_dead_process_is_taken_over(app, people):
+    db.session.add(RunLock(name="link-orders", holder=f"{__import__('socket').gethostname()}:999999999"))
+    db.session.commit()
+    assert link_orders(db.session, LinkOptions()).run_id is not None
+
+
+def test_link_command_reports_a_held_lock_clearly(app, runner, people):
+    with run_lock(db.engine):
+        result = runner.invoke(args=["link-orders"])
+    assert result.exit_code == 1
+    assert "another link run is in progress" in result.output
+
+
+@pytest.mark.postgresql_only
+def test_two_concurrent_runs_on_postgresql_never_write_together(app, factories, people):
+    for _ in range(30):
+        order(factories, client_name="Amina Bennani", phone="0612345678")
+    results, barrier = [], threading.Barrier(2)
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            try:
+                results.append(link_orders(db.session, LinkOptions(batch_size=5)).changed)
+            except RunLockedError:
+                results.append("locked")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results, key=str) in ([30, "locked"], [0, 30], [30, 0])
+    db.session.expire_all()
+    assert db.session.get(Client, people["amina"].id).orders_count == 30
+    assert not find_drift(db.session.connection())
+
+
+def test_resolving_a_review_item_links_by_hand(admin_client, factories, people):
+    o = order(factories, client_name="Karim Alaoui", price="80.00")
+    link_orders(db.session, LinkOptions())
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.order_id == o.id))
+    html = admin_client.get("/admin/review_admin/").get_data(as_text=True)
+    assert "Lier à Karim Alaoui" in html and "Client invité" in html
+    token = __import__("re").search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = admin_client.post(f"/admin/review_admin/resolve/{item.id}",
+                                 data={"client_id": str(people["karim2"].id), "csrf_token": token})
+    assert response.status_code == 302
+    saved = reload(o)
+    assert saved.client_id == people["karim2"].id and saved.link_method == "manual"
+    assert db.session.get(Client, people["karim2"].id).total_spent == Decimal("80.00")
+    assert link_orders(db.session, LinkOptions(force=True)).examined == 0
+
+
+def test_review_item_can_be_marked_guest_but_not_linked_to_a_stranger(admin_client, factories, people):
+    o = order(factories, client_name="Karim Alaoui")
+    link_orders(db.session, LinkOptions())
+    item = db.session.scalar(select(ReviewItem).where(ReviewItem.order_id == o.id))
+    html = admin_client.get("/admin/review_admin/").get_data(as_text=True)
+    token = __import__("re").search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    admin_client.post(f"/admin/review_admin/resolve/{item.id}",
+                      data={"client_id": str(people["amina"].id), "csrf_token": token})
+    assert reload(o).client_id is None  # Amina was not a candidate
+    admin_client.post(f"/admin/review_admin/resolve/{item.id}", data={"client_id": "guest", "csrf_token": token})
+    assert reload(o).link_method == "guest"
+    response = admin_client.post(f"/admin/review_admin/resolve/{item.id}",
+                                 data={"client_id": "guest"})
+    assert response.status_code == 400  # no CSRF token
+
+
+def test_linking_logs_one_info_line_per_run(factories, people, caplog):
+    order(factories, client_name="Amina Bennani", phone="0612345678")
+    with caplog.at_level("DEBUG", logger="yoozak.linking"):
+        link_orders(db.session, LinkOptions())
+    info = [r for r in caplog.records if r.levelname == "INFO"]
+    debug = [r for r in caplog.records if r.levelname == "DEBUG"]
+    assert len(info) == 1 and "linked_phone=1" in info[0].getMessage()
+    assert len(debug) == 1
