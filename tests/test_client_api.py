@@ -13,8 +13,15 @@ from yoozak.models import Client
 from yoozak.timeutil import utcnow
 
 STATS_KEYS = {
-    "total_clients", "active_clients", "inactive_clients", "new_today", "new_7_days",
-    "new_30_days", "total_orders", "linked_orders", "unlinked_orders",
+    "total_clients",
+    "active_clients",
+    "inactive_clients",
+    "new_today",
+    "new_7_days",
+    "new_30_days",
+    "total_orders",
+    "linked_orders",
+    "unlinked_orders",
 }
 ORDER_KEYS = {"id", "reference", "status", "price", "created_at", "link_method"}
 
@@ -23,7 +30,7 @@ ORDER_KEYS = {"id", "reference", "status", "price", "created_at", "link_method"}
 def shop(factories):
     """Three clients, one inactive; five orders, one of them a guest's."""
     now = utcnow()
-    amine = factories.client("Amine", "Benani", created_at=now - timedelta(minutes=1))
+    amine = factories.client("Amine", "Benani", created_at=now - timedelta(seconds=1))
     salma = factories.client("Salma", "Idrissi", created_at=now - timedelta(days=5))
     old = factories.client("Old", "Client", created_at=now - timedelta(days=60), is_active=False)
     for i in range(3):
@@ -49,8 +56,15 @@ def test_stats_shape_and_values(admin_client, shop):
     body = response.get_json()
     assert set(body) == STATS_KEYS
     assert body == {
-        "total_clients": 3, "active_clients": 2, "inactive_clients": 1, "new_today": 1,
-        "new_7_days": 2, "new_30_days": 2, "total_orders": 5, "linked_orders": 4, "unlinked_orders": 1,
+        "total_clients": 3,
+        "active_clients": 2,
+        "inactive_clients": 1,
+        "new_today": 1,
+        "new_7_days": 2,
+        "new_30_days": 2,
+        "total_orders": 5,
+        "linked_orders": 4,
+        "unlinked_orders": 1,
     }
 
 
@@ -96,8 +110,19 @@ def test_orders_of_a_client_without_orders(admin_client, shop):
 
 
 @pytest.mark.parametrize(
-    "query", ["page=0", "page=-1", "page=abc", "page=1.5", "per_page=0", "per_page=101",
-              "per_page=x", "page=99999999999999999999"],
+    "query",
+    [
+        "page=0",
+        "page=-1",
+        "page=abc",
+        "page=1.5",
+        "per_page=0",
+        "per_page=101",
+        "per_page=x",
+        "page=99999999999999999999",
+        "page=²",
+        "per_page=٣",
+    ],
 )
 def test_orders_invalid_paging_is_a_400_with_a_message(admin_client, shop, query):
     response = admin_client.get(f"/client/api/{shop['amine'].id}/orders/?{query}")
@@ -175,11 +200,13 @@ def test_toggle_is_post_only(admin_client, shop, method):
     response = getattr(admin_client, method)(f"/client/api/{shop['amine'].id}/toggle-status/")
     assert response.status_code in (405, 400)  # 400: CSRFProtect checks PUT/DELETE first
     assert response.is_json and "error" in response.get_json()
-    assert getattr(admin_client, "get")(f"/client/api/{shop['amine'].id}/toggle-status/").status_code == 405
+    assert admin_client.get(f"/client/api/{shop['amine'].id}/toggle-status/").status_code == 405
 
 
 def test_toggle_unknown_client_is_a_404(admin_client):
-    response = admin_client.post("/client/api/424242/toggle-status/", headers={"X-CSRFToken": csrf(admin_client)})
+    response = admin_client.post(
+        "/client/api/424242/toggle-status/", headers={"X-CSRFToken": csrf(admin_client)}
+    )
     assert response.status_code == 404 and response.get_json()["error"] == "Client 424242 introuvable."
 
 

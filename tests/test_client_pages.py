@@ -31,25 +31,49 @@ def people(factories):
     """Five clients with distinct names, phones, dates and aggregates."""
     now = utcnow()
     amine = factories.client(
-        "Amine", "Bénani", email="amine.benani@gmail.test", username="amine_b",
-        phone="+212612345678", address="12 rue de Fès, Casablanca", company_name="Atlas Chaussures",
-        created_at=now - timedelta(minutes=5),
+        "Amine",
+        "Bénani",
+        email="amine.benani@gmail.test",
+        username="amine_b",
+        phone="+212612345678",
+        address="12 rue de Fès, Casablanca",
+        company_name="Atlas Chaussures",
+        created_at=now - timedelta(seconds=1),
     )
     salma = factories.client(
-        "Salma", "El Idrissi", email="salma@yahoo.test", phone="0698765432",
-        address="Avenue Hassan II, Rabat", created_at=now - timedelta(days=3),
+        "Salma",
+        "El Idrissi",
+        email="salma@yahoo.test",
+        phone="0698765432",
+        address="Avenue Hassan II, Rabat",
+        created_at=now - timedelta(days=3),
     )
     youssef = factories.client(
-        "Youssef", "Alaoui", email="y.alaoui@outlook.test", phone="+33 7 55 44 33 22",
-        address="Paris", company_name="Sahara Trading", created_at=now - timedelta(days=20), is_active=False,
+        "Youssef",
+        "Alaoui",
+        email="y.alaoui@outlook.test",
+        phone="+33 7 55 44 33 22",
+        address="Paris",
+        company_name="Sahara Trading",
+        created_at=now - timedelta(days=20),
+        is_active=False,
     )
     khadija = factories.client(
-        "Khadija", "Zerouali", email="khadija@gmail.test", phone=None,
-        address="Marrakech", created_at=now - timedelta(days=90),
+        "Khadija",
+        "Zerouali",
+        email="khadija@gmail.test",
+        phone=None,
+        address="Marrakech",
+        created_at=now - timedelta(days=90),
     )
     omar = factories.client(
-        "Omar", "Chraibi", email="omar50@gmail.test", phone="0522 44 55 66",
-        address="Résidence 50%, Tanger", created_at=now - timedelta(days=200), is_active=False,
+        "Omar",
+        "Chraibi",
+        email="omar50@gmail.test",
+        phone="0522 44 55 66",
+        address="Résidence 50%, Tanger",
+        created_at=now - timedelta(days=200),
+        is_active=False,
     )
     # Aggregates: amine 3 orders / 300 confirmed, salma 1 / 900, youssef 2 / 0 (cancelled), others none.
     for days in (1, 2, 40):
@@ -89,7 +113,7 @@ def test_non_admin_gets_403_page_in_layout(client, auth, plain_user):
 
 def test_list_shows_each_row_formatted(admin_client, people):
     html = admin_client.get("/client/").get_data(as_text=True)
-    row = html[html.index(f'data-client-id="{people["amine"].id}"'):]
+    row = html[html.index(f'data-client-id="{people["amine"].id}"') :]
     row = row[: row.index("</tr>")]
     assert "Amine Bénani" in row
     assert "amine.benani@gmail.test" in row
@@ -99,7 +123,7 @@ def test_list_shows_each_row_formatted(admin_client, people):
     assert "300,00\u00a0MAD" in row  # confirmed orders only, French format
     assert f'href="/client/{people["amine"].id}/"' in row
     assert 'data-test="toggle"' in row and "Désactiver" in row
-    inactive = html[html.index(f'data-client-id="{people["youssef"].id}"'):]
+    inactive = html[html.index(f'data-client-id="{people["youssef"].id}"') :]
     assert "Inactif" in inactive[: inactive.index("</tr>")]
     assert "Activer" in inactive[: inactive.index("</tr>")]
 
@@ -123,7 +147,9 @@ def test_stats_header(admin_client, people):
 
 
 def test_default_sort_is_newest_first(admin_client, people):
-    assert row_ids(admin_client.get("/client/")) == ids_of(people, "amine", "salma", "youssef", "khadija", "omar")
+    assert row_ids(admin_client.get("/client/")) == ids_of(
+        people, "amine", "salma", "youssef", "khadija", "omar"
+    )
 
 
 @pytest.mark.parametrize(
@@ -226,6 +252,8 @@ def test_search_condition_empty_query_is_none(app):
         ("page=0", "page"),
         ("page=-3", "page"),
         ("page=99999999999999999999", "page"),
+        ("page=²", "page"),  # a digit for str.isdigit(), not for int()
+        ("per_page=٣", "per_page"),
         ("per_page=0", "per_page"),
         ("per_page=101", "per_page"),
         ("per_page=1e3", "per_page"),
@@ -257,7 +285,9 @@ def test_pagination_links_keep_the_filters(admin_client, people):
 
 def test_filter_form_is_a_get_form_with_validation_attributes(admin_client, people):
     html = admin_client.get("/client/?q=amine&status=inactive").get_data(as_text=True)
-    form = html[html.index('data-test="filters"') - 200 : html.index("</form>", html.index('data-test="filters"'))]
+    form = html[
+        html.index('data-test="filters"') - 200 : html.index("</form>", html.index('data-test="filters"'))
+    ]
     assert 'method="get"' in form
     assert 'maxlength="200"' in form
     assert 'value="amine"' in form
@@ -326,8 +356,14 @@ def test_list_clients_service_issues_two_statements(app, many_clients, count_que
 def test_detail_shows_profile_stats_and_history(admin_client, people):
     amine = people["amine"]
     html = admin_client.get(f"/client/{amine.id}/").get_data(as_text=True)
-    for text in ("Amine Bénani", "amine.benani@gmail.test", "amine_b", "06 12 34 56 78",
-                 "12 rue de Fès, Casablanca", "Atlas Chaussures"):
+    for text in (
+        "Amine Bénani",
+        "amine.benani@gmail.test",
+        "amine_b",
+        "06 12 34 56 78",
+        "12 rue de Fès, Casablanca",
+        "Atlas Chaussures",
+    ):
         assert text in html
     assert re.search(r'data-client-stat="orders_count">3<', html)
     assert re.search(r'data-client-stat="confirmed_count">3<', html)
@@ -419,9 +455,13 @@ def test_pages_have_no_inline_script_and_a_strict_csp(admin_client, people, path
 
 
 def test_static_assets_are_served(admin_client):
-    for path in ("/static/js/app.js", "/static/js/clients.js", "/static/css/app.css",
-                 "/admin/static/vendor/jquery.min.js",
-                 "/admin/static/bootstrap/bootstrap4/js/bootstrap.min.js"):
+    for path in (
+        "/static/js/app.js",
+        "/static/js/clients.js",
+        "/static/css/app.css",
+        "/admin/static/vendor/jquery.min.js",
+        "/admin/static/bootstrap/bootstrap4/js/bootstrap.min.js",
+    ):
         response = admin_client.get(path)
         assert response.status_code == 200, path
         response.close()
@@ -461,3 +501,22 @@ def test_parse_list_args_always_gives_valid_params(raw):
 def test_total_spent_on_the_row_matches_decimal(app, people):
     db.session.expire_all()
     assert db.session.get(Client, people["salma"].id).total_spent == Decimal("900.00")
+
+
+def test_text_search_pages_and_totals(app, many_clients):
+    params = ClientListParams(q="nom", sort="name", per_page=7)
+    first = list_clients(db.session, params)
+    assert (first.total, first.page, first.pages, len(first.items)) == (30, 1, 5, 7)
+    last = list_clients(db.session, ClientListParams(q="nom", sort="name", per_page=7, page=5))
+    assert (last.total, last.page, len(last.items)) == (30, 5, 2)
+    past = list_clients(db.session, ClientListParams(q="nom", sort="name", per_page=7, page=9))
+    assert (past.total, past.page, [c.id for c in past.items]) == (30, 5, [c.id for c in last.items])
+    none = list_clients(db.session, ClientListParams(q="zzzz", page=3))
+    assert (none.total, none.page, none.items) == (0, 1, [])
+
+
+def test_admin_client_search_uses_the_same_rules(admin_client, people):
+    html = admin_client.get("/admin/client_admin/?search=06+12+34").get_data(as_text=True)
+    assert "Amine Bénani" in html and "Salma" not in html
+    html = admin_client.get("/admin/client_admin/?search=BENANI").get_data(as_text=True)
+    assert "Amine Bénani" in html and "Salma" not in html

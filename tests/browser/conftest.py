@@ -33,7 +33,9 @@ VIEWPORTS = {"desktop": (1366, 900), "tablet": (820, 1180), "phone": (390, 844)}
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Launch Debian's Chromium (no Playwright download works here); fail if it is missing."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make system-test-deps` installs Debian's chromium.", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make system-test-deps` installs Debian's chromium.", pytrace=False
+        )
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
@@ -105,9 +107,19 @@ def browsing(page, live_server: LiveServer, request: pytest.FixtureRequest) -> I
     """Return the page wired to the live server, collecting console errors for the test."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
     watcher = Browsing(page, live_server.url, name)
-    page.on("console", lambda msg: watcher.errors.append(f"console.{msg.type}: {msg.text}")
-            if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: (
+            watcher.errors.append(f"console.{msg.type}: {msg.text} ({msg.location.get('url', '?')})")
+            if msg.type == "error"
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: watcher.errors.append(f"uncaught: {exc}"))
+    page.on(
+        "response",
+        lambda resp: watcher.errors.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None,
+    )
     page.set_default_timeout(10_000)
     yield watcher
     watcher.assert_clean()

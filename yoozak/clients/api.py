@@ -27,7 +27,9 @@ def api_stats():
 def api_client_orders(client_id: int):
     """Return one page of a client's orders, newest first (a page past the end gives the last one)."""
     page = parse_page(request.args.get("page"))
-    per_page = parse_page(request.args.get("per_page"), current_app.config["CLIENTS_PER_PAGE"], MAX_ORDERS_PER_PAGE)
+    per_page = parse_page(
+        request.args.get("per_page"), current_app.config["CLIENTS_PER_PAGE"], MAX_ORDERS_PER_PAGE
+    )
     if page is None or per_page is None:
         return error_response(
             400,
@@ -52,9 +54,7 @@ def api_client_orders(client_id: int):
 @bp.post("/api/<int:client_id>/toggle-status/")
 def api_toggle_status(client_id: int):
     """Flip a client's status; CSRFProtect checks the token in the X-CSRFToken header first."""
-    current = db.session.scalar(
-        select(Client.is_active).where(Client.id == client_id).with_for_update()
-    )
+    current = db.session.scalar(select(Client.is_active).where(Client.id == client_id).with_for_update())
     if current is None:
         return error_response(404, f"Client {client_id} introuvable.")
     target = not current

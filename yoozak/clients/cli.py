@@ -24,7 +24,9 @@ def refresh_client_stats() -> None:
 
 def link_anomalies() -> dict[str, int]:
     """Count orders whose link columns contradict each other."""
-    linked_without_method = select(func.count()).where(Order.client_id.is_not(None), Order.link_method.is_(None))
+    linked_without_method = select(func.count()).where(
+        Order.client_id.is_not(None), Order.link_method.is_(None)
+    )
     method_without_client = select(func.count()).where(
         Order.client_id.is_(None), Order.link_method.is_not(None), Order.link_method != "guest"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -56,7 +56,7 @@ def parse_page(raw: str | None, default: int = 1, high: int = MAX_PAGE) -> int |
     if raw is None or raw.strip() == "":
         return default
     raw = raw.strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
         return None
     return int(raw)
 
@@ -119,7 +119,7 @@ def monthly_series(
     first_year, first_month = keys[0]
     window_start = (
         datetime.combine(datetime(first_year, first_month, 1).date(), time.min, tzinfo=LOCAL_TZ)
-        .astimezone(timezone.utc)
+        .astimezone(UTC)
         .replace(tzinfo=None)
     )
     buckets: OrderedDict[tuple[int, int], list] = OrderedDict((k, [0, Decimal("0")]) for k in keys)
@@ -181,8 +181,19 @@ def build_chart(series: list[MonthPoint], width: int = 640, height: int = 220) -
         cx = left + i * slot + slot / 2
         sy = top + plot_h - (plot_h * float(point.spent / max_spent) if max_spent else 0.0)
         title = f"{point.label} : {point.orders} commande(s), {format_mad(point.spent)} confirmés"
-        bars.append(ChartBar(round(x, 1), round(slot * 0.7, 1), round(top + plot_h - h, 1), round(h, 1),
-                             point.label, round(cx, 1), round(sy, 1), title))
+        bars.append(
+            ChartBar(
+                round(x, 1),
+                round(slot * 0.7, 1),
+                round(top + plot_h - h, 1),
+                round(h, 1),
+                point.label,
+                round(cx, 1),
+                round(sy, 1),
+                title,
+            )
+        )
         points.append(f"{cx:.1f},{sy:.1f}")
-    return Chart(width, height, top + plot_h, bars, " ".join(points), max_orders, max_spent,
-                 empty=max_orders == 0)
+    return Chart(
+        width, height, top + plot_h, bars, " ".join(points), max_orders, max_spent, empty=max_orders == 0
+    )

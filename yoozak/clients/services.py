@@ -6,17 +6,17 @@ one join, so a page costs the same two statements whatever its size or sort.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from ..linking.normalize import fold_text, phone_search_digits
 from ..models import Client, Order
 from ..timeutil import days_ago, local_day_start_utc, utcnow
+from .search import MAX_QUERY_LENGTH, build_search
+from .search import search_condition as search_condition  # part of this module's API
 
 STATUSES = ("all", "active", "inactive")
 PERIODS = ("all", "today", "7d", "30d")
@@ -28,9 +28,10 @@ SORTS = {
     "last_order": Client.last_order_at,
 }
 DEFAULT_SORT = "-created_at"
-MAX_QUERY_LENGTH = 200
 MAX_PAGE = 1_000_000
-_PHONE_QUERY = re.compile(r"[\d\s+\-().]+")
+# A text search matching at most this many clients reads their ids and sorts them; one
+# matching more walks the sort index, testing each row, and fills a page in a few hundred rows.
+SPARSE_MATCHES = 2_000
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def _parse_int(raw: str | None, default: int, low: int, high: int) -> tuple[int,
     if raw is None or raw == "":
         return default, True
     raw = raw.strip()
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         return default, False
     return int(raw), True
 
@@ -105,48 +106,23 @@ def parse_list_args(
     return ParseResult(ClientListParams(q, status, period, sort, page, per_page), errors)
 
 
-def escape_like(text: str) -> str:
-    """Escape LIKE wildcards so that % and _ typed by a user are literal."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def planned_search(session: Session, q: str) -> tuple[object, object] | None:
+    """Return a search's WHERE clauses for a page of rows and for its count, or None.
 
-
-def _phone_prefix_condition(digits: str):
-    """Match national phone digits starting with `digits`, through the phone_digits index.
-
-    phone_digits holds digits only, so the range [digits, digits + "9" * 20] is exactly the
-    set of values that start with `digits` in any collation, and it lets SQLite and
-    PostgreSQL walk the index (a LIKE prefix needs a NOCASE or text_pattern_ops index).
+    For a list that counts and pages on its own (the admin). A text search is resolved
+    first (one statement, see _sparse_ids): few matches become a list of ids, so that the
+    count and the page cost nothing more; many leave the count to the index and give the
+    page bare LIKEs, so that it walks the sort column's index and stops early.
     """
-    upper = digits + "9" * 20
-    return and_(
-        Client.phone_digits >= digits,
-        Client.phone_digits <= upper,
-        Client.phone_digits.like(escape_like(digits) + "%", escape="\\"),
-    )
-
-
-def search_condition(q: str):
-    """Build the WHERE clause of a search over name, e-mail, username, phone, address, company.
-
-    Case and accents do not matter (search_text is folded); `%` and `_` are never wildcards. A query
-    that looks like a phone ("06 12 34", "+2126123", "612345") matches the clients whose
-    number starts with those digits, or whose text holds them (a street number, a postcode).
-    """
-    q = (q or "").strip()[:MAX_QUERY_LENGTH]
-    if not q:
+    search = build_search(q)
+    if search is None:
         return None
-    if _PHONE_QUERY.fullmatch(q) and (digits := phone_search_digits(q)):
-        joined = "".join(ch for ch in q if ch.isdigit())
-        return or_(
-            _phone_prefix_condition(digits),
-            Client.search_text.like(f"%{escape_like(joined)}%", escape="\\"),
-        )
-    # Each word typed is folded as search_text was: "amine_b" becomes the phrase "amine b",
-    # so punctuation inside a word ("%", "_", ".", "@") must sit where the stored text has it.
-    words = [folded for word in q.split() if (folded := fold_text(word))]
-    if not words:
-        return Client.id.is_(None)  # nothing searchable (only punctuation, "%", "_"): no match
-    return and_(*(Client.search_text.like(f"%{escape_like(w)}%", escape="\\") for w in words))
+    if search.likes is None:
+        return search.condition, search.condition
+    ids = _sparse_ids(session, ClientListParams(q=q))
+    if ids is not None:
+        return Client.id.in_(ids), Client.id.in_(ids)
+    return search.likes, search.counted
 
 
 def period_start(period: str, now: datetime | None = None) -> datetime | None:
@@ -160,15 +136,25 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
     return None
 
 
-def filtered_clients(params: ClientListParams) -> Select:
-    """Return the SELECT of the clients a list request shows, without sort or paging."""
+def filtered_clients(params: ClientListParams, for_rows: bool = False) -> Select:
+    """Return the SELECT of the clients a list request shows, without sort or paging.
+
+    With `for_rows`, the same filter is written for the page query, so that SQLite keeps
+    walking the sort column's index and stops after one page: the status condition is
+    hidden from the planner (its index would mean sorting ~85,000 rows first), and a text
+    search is left as bare LIKEs tested on each row the walk reads. Otherwise a text search
+    finds its matches from the trigram index, or in one scan for words of 1-2 characters.
+    """
     stmt = select(Client)
     if params.status != "all":
-        stmt = stmt.where(Client.is_active == (params.status == "active"))
+        wanted = params.status == "active"
+        column = func.coalesce(Client.is_active, False) if for_rows else Client.is_active
+        stmt = stmt.where(column == wanted)
     if (start := period_start(params.period)) is not None:
         stmt = stmt.where(Client.created_at >= start)
-    if (condition := search_condition(params.q)) is not None:
-        stmt = stmt.where(condition)
+    if (search := build_search(params.q)) is not None:
+        walkable = for_rows and search.likes is not None
+        stmt = stmt.where(search.likes if walkable else search.counted)
     return stmt
 
 
@@ -198,24 +184,97 @@ class ClientPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def list_clients(session: Session, params: ClientListParams) -> ClientPage:
-    """Return one page of clients: two SQL statements, a count and the rows."""
-    base = filtered_clients(params)
-    total = session.scalar(select(func.count()).select_from(base.with_only_columns(Client.id).subquery()))
-    page = min(params.page, max(1, -(-total // params.per_page)))
-    rows = session.scalars(
-        base.order_by(*sort_clauses(params.sort))
+def _page_ids(params: ClientListParams, order: list, page: int, ids: list[int] | None = None):
+    """Return the subquery picking one page of client ids.
+
+    It walks the sort column's index (every index holds the row id) and stops once the page
+    is full; given the few `ids` a search matched, it sorts them instead.
+    """
+    stmt = filtered_clients(params, for_rows=True)
+    if ids is not None:
+        stmt = select(Client).where(Client.id.in_(ids))
+    return (
+        stmt.with_only_columns(Client.id.label("id"))
+        .order_by(*order)
         .limit(params.per_page)
         .offset((page - 1) * params.per_page)
-    ).all()
-    return ClientPage(list(rows), total or 0, page, params.per_page)
+        .correlate(None)
+        .subquery("page_ids")
+    )
+
+
+def _count_query(params: ClientListParams):
+    base = filtered_clients(params).with_only_columns(Client.id).subquery()
+    return select(func.count()).select_from(base)
+
+
+def _sparse_ids(session: Session, params: ClientListParams) -> list[int] | None:
+    """Return every id a request matches if there are at most SPARSE_MATCHES, else None.
+
+    The trigram index answers a word of 3+ characters; shorter words scan the table once,
+    and a word most clients contain stops the scan after SPARSE_MATCHES + 1 rows.
+    """
+    stmt = filtered_clients(params).with_only_columns(Client.id).limit(SPARSE_MATCHES + 1)
+    ids = list(session.scalars(stmt))
+    return ids if len(ids) <= SPARSE_MATCHES else None
+
+
+def _last_page(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def _rows(session: Session, ids, order: list, *extra) -> list:
+    return session.execute(select(Client, *extra).join(ids, ids.c.id == Client.id).order_by(*order)).all()
+
+
+def _search_page(session: Session, params: ClientListParams, order: list) -> ClientPage:
+    """Return a page of a text search, in two statements whatever the page size.
+
+    First the matches' ids, if they are few (see _sparse_ids): their count is known, and
+    the page sorts them. Otherwise the page walks the sort index with the bare LIKEs, and
+    its total comes with it from a scalar subquery; a page past the end then costs a count
+    and a second try on the last page.
+    """
+    ids = _sparse_ids(session, params)
+    if ids is not None:
+        page = min(params.page, _last_page(len(ids), params.per_page))
+        rows = _rows(session, _page_ids(params, order, page, ids), order) if ids else []
+        return ClientPage([row[0] for row in rows], len(ids), page, params.per_page)
+    total = _count_query(params).scalar_subquery()
+    unfiltered = params.status == "all" and params.period == "all"
+    if unfiltered and (search := build_search(params.q)) is not None and search.total is not None:
+        total = search.total
+    rows = _rows(session, _page_ids(params, order, params.page), order, total)
+    if rows:
+        return ClientPage([row[0] for row in rows], int(rows[0][1]), params.page, params.per_page)
+    count = session.scalar(_count_query(params)) or 0
+    page = _last_page(count, params.per_page)
+    rows = _rows(session, _page_ids(params, order, page), order)
+    return ClientPage([row[0] for row in rows], count, page, params.per_page)
+
+
+def list_clients(session: Session, params: ClientListParams) -> ClientPage:
+    """Return one page of clients: a count and the rows (two statements).
+
+    The page's ids are picked first by a subquery that walks the sort column's index alone
+    (every index holds the row id), then only those rows are read and joined to their user:
+    a deep page (OFFSET 50,000) skips index entries, not joined rows.
+    """
+    order = sort_clauses(params.sort)
+    search = build_search(params.q)
+    if search is not None and search.likes is not None:
+        return _search_page(session, params, order)
+    total = session.scalar(_count_query(params)) or 0
+    page = min(params.page, _last_page(total, params.per_page))
+    rows = _rows(session, _page_ids(params, order, page), order)
+    return ClientPage([row[0] for row in rows], total, page, params.per_page)
 
 
 def client_stats(session: Session, now: datetime | None = None) -> dict[str, int]:
     """Return the live figures of the stats header, in one statement.
 
-    Each figure is its own scalar subquery so that each one walks the narrowest index
-    (is_active, created_at, orders.client_id) instead of one scan of every client row.
+    Each figure is its own scalar subquery counting the smallest index range that gives it:
+    inactive clients (not the 85 % active ones); the other figures follow by subtraction.
     """
     now = now or utcnow()
     today, week, month = local_day_start_utc(now), days_ago(7, now), days_ago(30, now)
@@ -226,19 +285,21 @@ def client_stats(session: Session, now: datetime | None = None) -> dict[str, int
     row = session.execute(
         select(
             count(),
-            count(Client.is_active == True),  # noqa: E712
+            count(Client.is_active == False),  # noqa: E712
             count(Client.created_at >= today),
             count(Client.created_at >= week),
             count(Client.created_at >= month),
             count(table=Order),
-            count(Order.client_id.is_not(None), table=Order),
+            # Linked orders: the sum of the per-client counts, which the aggregates keep exact
+            # (`flask check-consistency` proves it); 100,000 index entries instead of 600,000.
+            select(func.coalesce(func.sum(Client.orders_count), 0)).scalar_subquery(),
         )
     ).one()
-    total, active, new_today, new_7, new_30, total_orders, linked = (int(v or 0) for v in row)
+    total, inactive, new_today, new_7, new_30, total_orders, linked = (int(v or 0) for v in row)
     return {
         "total_clients": total,
-        "active_clients": active,
-        "inactive_clients": total - active,
+        "active_clients": total - inactive,
+        "inactive_clients": inactive,
         "new_today": new_today,
         "new_7_days": new_7,
         "new_30_days": new_30,

@@ -80,6 +80,17 @@
 
   var modal = document.getElementById("confirm-toggle");
   var pending = null;
+  // Bootstrap ignores hide() while the modal is still fading in: remember it and hide once shown.
+  var modalShown = false;
+  var hideWhenShown = false;
+
+  function hideModal() {
+    if (modalShown) {
+      $(modal).modal("hide");
+    } else {
+      hideWhenShown = true;
+    }
+  }
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest(".js-toggle");
@@ -88,6 +99,8 @@
     if (button.getAttribute("data-active") === "true" && modal) {
       pending = button;
       modal.querySelector(".js-confirm-name").textContent = button.getAttribute("data-client-name");
+      modalShown = false;
+      hideWhenShown = false;
       $(modal).modal("show");
     } else {
       toggle(button);
@@ -98,10 +111,20 @@
     modal.querySelector(".js-confirm-ok").addEventListener("click", function () {
       var button = pending;
       pending = null;
-      $(modal).modal("hide");
+      hideModal();
       if (button) { toggle(button); }
     });
+    $(modal).on("shown.bs.modal", function () {
+      modalShown = true;
+      modal.setAttribute("data-ready", "true");  // fully shown: its buttons now answer
+      if (hideWhenShown) {
+        hideWhenShown = false;
+        $(modal).modal("hide");
+      }
+    });
     $(modal).on("hidden.bs.modal", function () {
+      modalShown = false;
+      modal.removeAttribute("data-ready");
       if (pending) {
         pending.focus();
         pending = null;
