@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from yoozak.extensions import db
-from yoozak.linking import run as run_module
+from yoozak.linking import pool
 from yoozak.linking.locks import RunLockedError, run_lock
 from yoozak.linking.run import LinkOptions, link_orders
+from yoozak.linking.writer import BatchWriter
 from yoozak.models import Client, LinkRun, Order, ReviewItem, RunLock, User
 from yoozak.models.aggregates import find_drift
-
 
 FILLER_FIRST = ["Hamza", "Salma", "Omar", "Imane", "Yassine", "Hajar", "Mehdi", "Sara", "Anas", "Nora"]
 FILLER_LAST = ["Idrissi", "Chraibi", "Fassi", "Berrada", "Kettani", "Lahlou", "Sqalli", "Tazi"]
@@ -28,9 +28,15 @@ def people(factories):
     which a base of three clients cannot show.
     """
     db.session.add_all(
-        Client(user=User(email=f"filler{i}@example.com", username=f"filler{i}",
-                         first_name=FILLER_FIRST[i % 10], last_name=f"{FILLER_LAST[i % 8]}{i:03d}"),
-               phone=f"0662000{i:03d}")
+        Client(
+            user=User(
+                email=f"filler{i}@example.com",
+                username=f"filler{i}",
+                first_name=FILLER_FIRST[i % 10],
+                last_name=f"{FILLER_LAST[i % 8]}{i:03d}",
+            ),
+            phone=f"0662000{i:03d}",
+        )
         for i in range(200)
     )
     db.session.commit()
@@ -107,7 +113,9 @@ def test_second_run_changes_nothing(factories, people):
 
 
 def test_plain_run_ignores_linked_orders_and_force_reexamines_them(factories, people):
-    o = factories.order(people["karim1"], client_name="Amina Bennani", phone="0612345678", link_method="phone")
+    o = factories.order(
+        people["karim1"], client_name="Amina Bennani", phone="0612345678", link_method="phone"
+    )
     assert link_orders(db.session, LinkOptions()).examined == 0
     summary = link_orders(db.session, LinkOptions(force=True))
     assert summary.examined == 1 and summary.changed == 1
@@ -117,8 +125,9 @@ def test_plain_run_ignores_linked_orders_and_force_reexamines_them(factories, pe
 
 
 def test_force_keeps_manual_links_and_guest_decisions(factories, people):
-    manual = factories.order(people["karim1"], client_name="Amina Bennani", phone="0612345678",
-                             link_method="manual")
+    manual = factories.order(
+        people["karim1"], client_name="Amina Bennani", phone="0612345678", link_method="manual"
+    )
     guest = order(factories, client_name="Amina Bennani", phone="0612345678", link_method="guest")
     summary = link_orders(db.session, LinkOptions(force=True))
     assert summary.examined == 0
@@ -127,8 +136,9 @@ def test_force_keeps_manual_links_and_guest_decisions(factories, people):
 
 
 def test_force_unlinks_what_the_rules_no_longer_support(factories, people):
-    wrong = factories.order(people["amina"], client_name="Someone Else", phone="0700000000",
-                            link_method="name")
+    wrong = factories.order(
+        people["amina"], client_name="Someone Else", phone="0700000000", link_method="name"
+    )
     summary = link_orders(db.session, LinkOptions(force=True))
     assert summary.unlinked == 1
     assert reload(wrong).client_id is None and reload(wrong).link_method is None
@@ -138,16 +148,16 @@ def test_force_unlinks_what_the_rules_no_longer_support(factories, people):
 def test_interrupted_run_leaves_whole_batches_and_reruns_cleanly(factories, people, monkeypatch):
     orders = [order(factories, client_name="Amina Bennani", phone="0612345678") for _ in range(7)]
     calls = {"n": 0}
-    real_flush = run_module._BatchWriter.flush
+    real_flush = BatchWriter.flush
 
-    def failing_flush(self):
+    def failing_flush(self, conn, lo, hi):
         calls["n"] += 1
         if calls["n"] == 2:
-            real_flush(self)  # the batch is written, then the process "dies" before commit
+            real_flush(self, conn, lo, hi)  # the batch is written, then the process "dies" before commit
             raise KeyboardInterrupt
-        real_flush(self)
+        real_flush(self, conn, lo, hi)
 
-    monkeypatch.setattr(run_module._BatchWriter, "flush", failing_flush)
+    monkeypatch.setattr(BatchWriter, "flush", failing_flush)
     with pytest.raises(KeyboardInterrupt):
         link_orders(db.session, LinkOptions(batch_size=3))
     db.session.expire_all()
@@ -156,7 +166,7 @@ def test_interrupted_run_leaves_whole_batches_and_reruns_cleanly(factories, peop
     assert not find_drift(db.session.connection())
     failed = db.session.scalar(select(LinkRun).order_by(LinkRun.id.desc()))
     assert failed.status == "failed"
-    monkeypatch.setattr(run_module._BatchWriter, "flush", real_flush)
+    monkeypatch.setattr(BatchWriter, "flush", real_flush)
     summary = link_orders(db.session, LinkOptions(batch_size=3))
     assert summary.examined == 4 and summary.linked["phone"] == 4
     assert db.session.get(Client, people["amina"].id).orders_count == 7
@@ -231,8 +241,10 @@ def test_resolving_a_review_item_links_by_hand(admin_client, factories, people):
     html = admin_client.get("/admin/review_admin/").get_data(as_text=True)
     assert "Lier à Karim Alaoui" in html and "Client invité" in html
     token = __import__("re").search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = admin_client.post(f"/admin/review_admin/resolve/{item.id}",
-                                 data={"client_id": str(people["karim2"].id), "csrf_token": token})
+    response = admin_client.post(
+        f"/admin/review_admin/resolve/{item.id}",
+        data={"client_id": str(people["karim2"].id), "csrf_token": token},
+    )
     assert response.status_code == 302
     saved = reload(o)
     assert saved.client_id == people["karim2"].id and saved.link_method == "manual"
@@ -246,13 +258,16 @@ def test_review_item_can_be_marked_guest_but_not_linked_to_a_stranger(admin_clie
     item = db.session.scalar(select(ReviewItem).where(ReviewItem.order_id == o.id))
     html = admin_client.get("/admin/review_admin/").get_data(as_text=True)
     token = __import__("re").search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    admin_client.post(f"/admin/review_admin/resolve/{item.id}",
-                      data={"client_id": str(people["amina"].id), "csrf_token": token})
+    admin_client.post(
+        f"/admin/review_admin/resolve/{item.id}",
+        data={"client_id": str(people["amina"].id), "csrf_token": token},
+    )
     assert reload(o).client_id is None  # Amina was not a candidate
-    admin_client.post(f"/admin/review_admin/resolve/{item.id}", data={"client_id": "guest", "csrf_token": token})
+    admin_client.post(
+        f"/admin/review_admin/resolve/{item.id}", data={"client_id": "guest", "csrf_token": token}
+    )
     assert reload(o).link_method == "guest"
-    response = admin_client.post(f"/admin/review_admin/resolve/{item.id}",
-                                 data={"client_id": "guest"})
+    response = admin_client.post(f"/admin/review_admin/resolve/{item.id}", data={"client_id": "guest"})
     assert response.status_code == 400  # no CSRF token
 
 
@@ -264,3 +279,33 @@ def test_linking_logs_one_info_line_per_run(factories, people, caplog):
     debug = [r for r in caplog.records if r.levelname == "DEBUG"]
     assert len(info) == 1 and "linked_phone=1" in info[0].getMessage()
     assert len(debug) == 1
+
+
+def test_parallel_workers_decide_exactly_like_one_process(app, factories, people, monkeypatch):
+    for i in range(30):
+        order(factories, client_name="Amina Bennani", phone="0612345678" if i % 3 else None)
+        order(factories, client_name="Karim Alaoui", phone=f"06990000{i:02d}")
+    one = link_orders(db.session, LinkOptions(dry_run=True, workers=1))
+    monkeypatch.setattr(pool, "MIN_PARALLEL_BATCH", 1)  # parallelise even these small batches
+    two = link_orders(db.session, LinkOptions(dry_run=True, workers=2, batch_size=20))
+    assert two.examined == 60
+    assert two.line() == one.line()
+    assert two.samples == one.samples
+
+
+def test_a_plain_run_examines_new_orders_only(factories, people):
+    order(factories, client_name="Karim Alaoui")  # ambiguous: goes to review
+    order(factories, client_name="Nobody Known", phone="0700000009")  # unmatched
+    first = link_orders(db.session, LinkOptions())
+    assert first.examined == 2
+    assert link_orders(db.session, LinkOptions()).examined == 0  # the review queue is not re-read
+    order(factories, client_name="Amina Bennani", phone="0612345678")
+    third = link_orders(db.session, LinkOptions())
+    assert third.examined == 1 and third.linked["phone"] == 1
+    assert link_orders(db.session, LinkOptions(force=True)).examined == 3
+
+
+def test_a_dry_run_does_not_mark_orders_examined(factories, people):
+    order(factories, client_name="Karim Alaoui")
+    link_orders(db.session, LinkOptions(dry_run=True))
+    assert link_orders(db.session, LinkOptions()).examined == 1

@@ -19,9 +19,14 @@ DEFAULTS: dict[str, object] = {
     "CLIENTS_MAX_PER_PAGE": 100,
     "LINK_THRESHOLD": 0.7,
     "LINK_BATCH_SIZE": 5000,
+    "LINK_WORKERS": min(os.cpu_count() or 1, 4),  # processes deciding in parallel
     "PHONE_REGION": "MA",
     "LOG_LEVEL": "INFO",
     "PASSWORD_HASH_METHOD": "scrypt",
+    # Failed logins allowed per account and per address before a 429 (Flask-Limiter syntax).
+    "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+    "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379 when several instances serve
+    "RATELIMIT_HEADERS_ENABLED": True,
 }
 
 SQLITE_FILENAME = "yoozak.db"
@@ -48,6 +53,8 @@ def from_environment() -> dict[str, object]:
         values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
     if key := os.environ.get("SECRET_KEY"):
         values["SECRET_KEY"] = key
+    if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
+        values["RATELIMIT_STORAGE_URI"] = storage
     if level := os.environ.get("LOG_LEVEL"):
         values["LOG_LEVEL"] = level
     if os.environ.get("SESSION_COOKIE_SECURE") == "1":

@@ -27,9 +27,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ClientAdmin(Client, db, name="Clients", endpoint="client_admin"))
     admin.add_view(OrderAdmin(Order, db, name="Commandes", endpoint="order_admin"))
     admin.add_view(UserAdmin(User, db, name="Utilisateurs", endpoint="user_admin"))
-    admin.add_view(
-        LinkRunAdmin(LinkRun, db, name="Exécutions", endpoint="linkrun_admin", category="Liaison")
-    )
+    admin.add_view(LinkRunAdmin(LinkRun, db, name="Exécutions", endpoint="linkrun_admin", category="Liaison"))
     admin.add_view(
         ReviewQueueAdmin(ReviewItem, db, name="File de revue", endpoint="review_admin", category="Liaison")
     )

@@ -55,9 +55,9 @@ class SecureModelView(ModelView):
     def filter_url_arg(self, column_name: str, operation: str) -> str | None:
         """Return the URL argument of one of this view's filters, e.g. to link to a filtered list."""
         for index, flt in enumerate(self._filters or []):
-            if getattr(flt, "column", None) is not None and flt.column.key == column_name:
-                if str(flt.operation()) == operation:
-                    return f"flt0_{self.get_filter_arg(index, flt)}"
+            column = getattr(flt, "column", None)
+            if column is not None and column.key == column_name and str(flt.operation()) == operation:
+                return f"flt0_{self.get_filter_arg(index, flt)}"
         return None
 
 

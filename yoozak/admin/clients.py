@@ -7,7 +7,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from markupsafe import Markup, escape
 
-from ..clients.services import client_stats, search_condition, set_clients_active
+from ..clients.services import client_stats, planned_search, set_clients_active
 from ..extensions import db
 from ..formatting import format_date, format_mad
 from ..linking.normalize import format_phone_human
@@ -35,18 +35,38 @@ class ClientAdmin(SecureModelView):
     list_template = "admin/client_list.html"
     can_delete = False
     column_list = (
-        "full_name", "email", "phone", "company_name", "is_active",
-        "orders_count", "total_spent", "last_order_at", "created_at",
+        "full_name",
+        "email",
+        "phone",
+        "company_name",
+        "is_active",
+        "orders_count",
+        "total_spent",
+        "last_order_at",
+        "created_at",
     )
     column_labels = {
-        "full_name": "Nom", "email": "E-mail", "phone": "Téléphone", "company_name": "Société",
-        "is_active": "Actif", "orders_count": "Commandes", "total_spent": "Total dépensé",
-        "last_order_at": "Dernière commande", "created_at": "Créé le", "address": "Adresse",
-        "user": "Compte", "updated_at": "Modifié le",
+        "full_name": "Nom",
+        "email": "E-mail",
+        "phone": "Téléphone",
+        "company_name": "Société",
+        "is_active": "Actif",
+        "orders_count": "Commandes",
+        "total_spent": "Total dépensé",
+        "last_order_at": "Dernière commande",
+        "created_at": "Créé le",
+        "address": "Adresse",
+        "user": "Compte",
+        "updated_at": "Modifié le",
     }
     column_sortable_list = (
-        ("full_name", "sort_name"), "company_name", "is_active", "orders_count",
-        "total_spent", "last_order_at", "created_at",
+        ("full_name", "sort_name"),
+        "company_name",
+        "is_active",
+        "orders_count",
+        "total_spent",
+        "last_order_at",
+        "created_at",
     )
     column_default_sort = ("created_at", True)
     # search_text holds name, e-mail, username, address and company, folded; the phone is
@@ -63,8 +83,17 @@ class ClientAdmin(SecureModelView):
         "email": lambda v, c, m, n: escape(m.email),
     }
     column_details_list = (
-        "full_name", "email", "phone", "address", "company_name", "is_active", "orders_count",
-        "total_spent", "last_order_at", "created_at", "updated_at",
+        "full_name",
+        "email",
+        "phone",
+        "address",
+        "company_name",
+        "is_active",
+        "orders_count",
+        "total_spent",
+        "last_order_at",
+        "created_at",
+        "updated_at",
     )
     form_columns = ("user", "phone", "address", "company_name", "is_active")
     form_ajax_refs = {
@@ -81,11 +110,14 @@ class ClientAdmin(SecureModelView):
         return None
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        condition = search_condition(search)
-        if condition is not None:
-            query = query.filter(condition)
+        # The list page's plan: a few matches become a list of ids; many are counted from
+        # the index while the page tests each row it walks in the sort column's index.
+        planned = planned_search(db.session, search)
+        if planned is not None:
+            rows, counted = planned
+            query = query.filter(rows)
             if count_query is not None:
-                count_query = count_query.filter(condition)
+                count_query = count_query.filter(counted)
         return query, count_query, joins, count_joins
 
     def render(self, template, **kwargs):

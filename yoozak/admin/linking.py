@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -21,14 +21,37 @@ class LinkRunAdmin(SecureModelView):
     can_create = can_edit = can_delete = False
     column_default_sort = ("started_at", True)
     column_list = (
-        "id", "started_at", "finished_at", "status", "dry_run", "force", "threshold", "examined",
-        "linked_email", "linked_phone", "linked_name", "ambiguous", "unmatched", "unlinked", "changed",
+        "id",
+        "started_at",
+        "finished_at",
+        "status",
+        "dry_run",
+        "force",
+        "threshold",
+        "examined",
+        "linked_email",
+        "linked_phone",
+        "linked_name",
+        "ambiguous",
+        "unmatched",
+        "unlinked",
+        "changed",
     )
     column_labels = {
-        "started_at": "Début", "finished_at": "Fin", "status": "État", "dry_run": "Simulation",
-        "force": "Forcé", "threshold": "Seuil", "examined": "Examinées", "linked_email": "E-mail",
-        "linked_phone": "Téléphone", "linked_name": "Nom", "ambiguous": "Ambiguës",
-        "unmatched": "Sans client", "unlinked": "Déliées", "changed": "Modifiées",
+        "started_at": "Début",
+        "finished_at": "Fin",
+        "status": "État",
+        "dry_run": "Simulation",
+        "force": "Forcé",
+        "threshold": "Seuil",
+        "examined": "Examinées",
+        "linked_email": "E-mail",
+        "linked_phone": "Téléphone",
+        "linked_name": "Nom",
+        "ambiguous": "Ambiguës",
+        "unmatched": "Sans client",
+        "unlinked": "Déliées",
+        "changed": "Modifiées",
     }
     column_formatters = {
         "started_at": lambda v, c, m, n: format_date(m.started_at, with_time=True),
@@ -41,10 +64,15 @@ class ReviewQueueAdmin(SecureModelView):
 
     can_create = can_edit = can_delete = False
     list_template = "admin/review_list.html"
-    column_default_sort = ("created_at", True)
+    # Newest first by primary key: a run can queue hundreds of thousands of items, and
+    # sorting them on an unindexed column for every page would be slow.
+    column_default_sort = ("id", True)
     column_list = ("order", "reason", "candidates", "created_at", "resolution")
     column_labels = {
-        "order": "Commande", "reason": "Motif", "candidates": "Candidats", "created_at": "Créé le",
+        "order": "Commande",
+        "reason": "Motif",
+        "candidates": "Candidats",
+        "created_at": "Créé le",
         "resolution": "Décision",
     }
     column_filters = ("resolved_at", "resolution")
@@ -64,10 +92,18 @@ class ReviewQueueAdmin(SecureModelView):
         """Count the open items only."""
         return super().get_count_query().filter(ReviewItem.resolved_at.is_(None))
 
+    def get_list(self, *args, **kwargs):
+        """Load the page's items, then every candidate client of the page in one query."""
+        count, items = super().get_list(*args, **kwargs)
+        ids = {int(c["client_id"]) for item in items for c in item.candidates or []}
+        g.review_candidates = (
+            {c.id: c for c in db.session.scalars(select(Client).where(Client.id.in_(ids)))} if ids else {}
+        )
+        return count, items
+
     def render_candidates(self, item: ReviewItem) -> Markup:
         """Render one POST button per candidate, plus "guest", each with the CSRF token."""
-        ids = [int(c["client_id"]) for c in item.candidates or []]
-        clients = {c.id: c for c in db.session.scalars(select(Client).where(Client.id.in_(ids)))}
+        clients = getattr(g, "review_candidates", {})
         token = CsrfForm().csrf_token.current_token
         action = url_for(".resolve", item_id=item.id)
         parts = []
@@ -82,8 +118,14 @@ class ReviewQueueAdmin(SecureModelView):
                     '<input type="hidden" name="client_id" value="{}">'
                     '<button class="btn btn-sm btn-outline-primary" type="submit">'
                     "Lier à {} ({}, {:.2f})</button></form>"
-                ).format(action, token, client.id, client.full_name, cand.get("method", "?"),
-                         float(cand.get("score") or 0))
+                ).format(
+                    action,
+                    token,
+                    client.id,
+                    client.full_name,
+                    cand.get("method", "?"),
+                    float(cand.get("score") or 0),
+                )
             )
         parts.append(
             Markup(

@@ -12,17 +12,13 @@ from flask_admin.contrib.sqla.filters import (
 )
 from markupsafe import Markup
 
+from ..clients.orders import METHOD_LABELS, STATUS_LABELS
 from ..extensions import db
 from ..formatting import format_date, format_mad
 from ..linking.normalize import format_phone_human
 from ..models import Client, LinkMethod, Order, OrderStatus
 from ..timeutil import utcnow
 from .base import SecureModelView
-
-STATUS_LABELS = {"pending": "En attente", "confirmed": "Confirmée", "cancelled": "Annulée"}
-METHOD_LABELS = {
-    "email": "E-mail", "phone": "Téléphone", "name": "Nom", "manual": "Manuel", "guest": "Invité",
-}
 
 
 def _client_link(view, context, model: Order, name):
@@ -38,13 +34,29 @@ class OrderAdmin(SecureModelView):
 
     can_delete = False
     column_list = (
-        "reference", "client_name", "phone", "city", "price", "status", "created_at",
-        "client", "link_method", "link_score",
+        "reference",
+        "client_name",
+        "phone",
+        "city",
+        "price",
+        "status",
+        "created_at",
+        "client",
+        "link_method",
+        "link_score",
     )
     column_labels = {
-        "reference": "Référence", "client_name": "Nom saisi", "phone": "Téléphone",
-        "city": "Ville", "price": "Prix", "status": "Statut", "created_at": "Date",
-        "client": "Client", "link_method": "Liaison", "link_score": "Score", "email": "E-mail",
+        "reference": "Référence",
+        "client_name": "Nom saisi",
+        "phone": "Téléphone",
+        "city": "Ville",
+        "price": "Prix",
+        "status": "Statut",
+        "created_at": "Date",
+        "client": "Client",
+        "link_method": "Liaison",
+        "link_score": "Score",
+        "email": "E-mail",
         "address": "Adresse",
     }
     column_sortable_list = ("reference", "price", "status", "created_at", "link_method")
@@ -67,14 +79,20 @@ class OrderAdmin(SecureModelView):
         "link_score": lambda v, c, m, n: "" if m.link_score is None else f"{m.link_score:.2f}",
     }
     form_columns = (
-        "reference", "client_name", "email", "phone", "address", "city", "price", "status",
-        "created_at", "client",
+        "reference",
+        "client_name",
+        "email",
+        "phone",
+        "address",
+        "city",
+        "price",
+        "status",
+        "created_at",
+        "client",
     )
     form_choices = {"status": [(s.value, STATUS_LABELS[s.value]) for s in OrderStatus]}
     form_ajax_refs = {
-        "client": QueryAjaxModelLoader(
-            "client", db.session, Client, fields=["search_text"], page_size=10
-        )
+        "client": QueryAjaxModelLoader("client", db.session, Client, fields=["search_text"], page_size=10)
     }
 
     def get_query(self):
@@ -86,7 +104,7 @@ class OrderAdmin(SecureModelView):
     def on_model_change(self, form, model: Order, is_created: bool) -> None:
         """Record an admin's choice of client as a manual link."""
         client_field = getattr(form, "client", None)
-        if client_field is None or client_field.object_data == client_field.data and not is_created:
+        if client_field is None or (client_field.object_data == client_field.data and not is_created):
             return
         if model.client is not None:
             model.link_method = LinkMethod.MANUAL.value

@@ -15,8 +15,13 @@ class UserAdmin(SecureModelView):
     can_delete = False
     column_list = ("email", "username", "first_name", "last_name", "is_admin", "is_active", "date_joined")
     column_labels = {
-        "email": "E-mail", "username": "Identifiant", "first_name": "Prénom", "last_name": "Nom",
-        "is_admin": "Administrateur", "is_active": "Actif", "date_joined": "Inscrit le",
+        "email": "E-mail",
+        "username": "Identifiant",
+        "first_name": "Prénom",
+        "last_name": "Nom",
+        "is_admin": "Administrateur",
+        "is_active": "Actif",
+        "date_joined": "Inscrit le",
         "password": "Nouveau mot de passe",
     }
     column_searchable_list = ("email", "username", "first_name", "last_name")
@@ -27,9 +32,7 @@ class UserAdmin(SecureModelView):
     column_details_exclude_list = ("password_hash", "session_version")
     form_columns = ("email", "username", "first_name", "last_name", "is_admin", "is_active", "password")
     form_extra_fields = {
-        "password": PasswordField(
-            "Nouveau mot de passe", validators=[Optional(), Length(min=8, max=200)]
-        )
+        "password": PasswordField("Nouveau mot de passe", validators=[Optional(), Length(min=8, max=200)])
     }
 
     def on_model_change(self, form, model, is_created: bool) -> None:

@@ -13,7 +13,18 @@ from .normalize import (
 )
 
 __all__ = [
-    "Candidate", "ClientIndex", "ClientKeys", "Decision", "Matcher", "OrderKeys",
-    "fold_text", "format_phone_human", "name_block_keys", "national_digits",
-    "normalize_email", "normalize_name", "normalize_phone", "phone_search_digits",
+    "Candidate",
+    "ClientIndex",
+    "ClientKeys",
+    "Decision",
+    "Matcher",
+    "OrderKeys",
+    "fold_text",
+    "format_phone_human",
+    "name_block_keys",
+    "national_digits",
+    "normalize_email",
+    "normalize_name",
+    "normalize_phone",
+    "phone_search_digits",
 ]

@@ -8,14 +8,19 @@ from flask import current_app
 from ..extensions import db
 from ..progress import progress_bar
 from .locks import RunLockedError
-from .run import LinkOptions, count_candidates, link_orders as run_link
+from .run import LinkOptions, count_candidates
+from .run import link_orders as run_link
 
 
 @click.command("link-orders")
 @click.option("--dry-run", is_flag=True, help="Decide and report, write no link.")
 @click.option("--force", is_flag=True, help="Re-examine every order except manual links and guests.")
-@click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=None,
-              help="Name similarity threshold (Jaro-Winkler), default from LINK_THRESHOLD (0.7).")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.5, 1.0),
+    default=None,
+    help="Name similarity threshold (Jaro-Winkler), default from LINK_THRESHOLD (0.7).",
+)
 @click.option("--batch-size", type=click.IntRange(100, 100_000), default=None, help="Orders per transaction.")
 def link_orders(dry_run: bool, force: bool, threshold: float | None, batch_size: int | None) -> None:
     """Link orders to clients: e-mail first, then phone, then a unique unopposed name."""
@@ -25,6 +30,7 @@ def link_orders(dry_run: bool, force: bool, threshold: float | None, batch_size:
         force=force,
         threshold=threshold if threshold is not None else float(config["LINK_THRESHOLD"]),
         batch_size=batch_size or int(config["LINK_BATCH_SIZE"]),
+        workers=int(config["LINK_WORKERS"]),
     )
     total = count_candidates(db.session, options)
     try:
@@ -37,7 +43,8 @@ def link_orders(dry_run: bool, force: bool, threshold: float | None, batch_size:
     click.echo(f"  examined   {summary.examined}")
     for method in ("email", "phone", "name"):
         click.echo(f"  by {method:<7} {summary.linked[method]}")
-    click.echo(f"  ambiguous  {summary.ambiguous} (sent to the review queue{' — not in a dry run' if dry_run else ''})")
+    queued = "not queued: dry run" if dry_run else "sent to the review queue"
+    click.echo(f"  ambiguous  {summary.ambiguous} ({queued})")
     click.echo(f"  unmatched  {summary.unmatched}")
     if force:
         click.echo(f"  unlinked   {summary.unlinked} (links the rules no longer support)")

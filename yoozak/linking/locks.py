@@ -88,12 +88,13 @@ def _take_over_if_stale(engine: Engine, name: str, holder: str) -> None:
         # BEGIN IMMEDIATE semantics: the write below serialises concurrent take-overs.
         row = conn.execute(select(RunLock.holder, RunLock.acquired_at).where(RunLock.name == name)).first()
         if row is not None and _pid_alive(row.holder):
-            raise RunLockedError(
-                f"another link run is in progress ({row.holder}, since {row.acquired_at:%Y-%m-%d %H:%M:%S} UTC)"
-            )
+            since = f"{row.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
+            raise RunLockedError(f"another link run is in progress ({row.holder}, since {since})")
         result = conn.execute(
-            text("UPDATE run_locks SET holder = :new, acquired_at = CURRENT_TIMESTAMP "
-                 "WHERE name = :name AND holder = :old"),
+            text(
+                "UPDATE run_locks SET holder = :new, acquired_at = CURRENT_TIMESTAMP "
+                "WHERE name = :name AND holder = :old"
+            ),
             {"new": holder, "name": name, "old": row.holder if row else ""},
         )
         if row is None:

@@ -1,4 +1,4 @@
-"""Moroccan first and last names with rough frequency weights and transliteration variants.
+"""Moroccan names (frequency weights, transliteration variants) and address vocabulary.
 
 Pure data module.  Each line reads ``Display weight [sex] | variant, variant``: the display
 spelling is the canonical one, the weight is a relative frequency (skewed like the real
@@ -399,16 +399,206 @@ COMPOUND_SPLITS: dict[str, str] = {
 #: Particles that belong to the next word ("el amrani" == "elamrani").
 #: Each maps to its canonical attached spelling.
 PARTICLES: dict[str, str] = {
-    "el": "el", "al": "el", "il": "el", "ul": "el", "l": "el",
-    "es": "es", "ez": "ez", "et": "et", "er": "er", "ed": "ed", "en": "en", "ech": "ech",
-    "ben": "ben", "bin": "ben", "ibn": "ben", "bel": "bel",
-    "bou": "bou", "abou": "abou", "abu": "abou",
-    "ait": "ait", "ayt": "ait", "ould": "ould", "oulad": "oulad", "ouled": "oulad",
-    "abd": "abd", "abdel": "abdel", "abdal": "abdel", "abdul": "abdel", "abdoul": "abdel",
+    "el": "el",
+    "al": "el",
+    "il": "el",
+    "ul": "el",
+    "l": "el",
+    "es": "es",
+    "ez": "ez",
+    "et": "et",
+    "er": "er",
+    "ed": "ed",
+    "en": "en",
+    "ech": "ech",
+    "ben": "ben",
+    "bin": "ben",
+    "ibn": "ben",
+    "bel": "bel",
+    "bou": "bou",
+    "abou": "abou",
+    "abu": "abou",
+    "ait": "ait",
+    "ayt": "ait",
+    "ould": "ould",
+    "oulad": "oulad",
+    "ouled": "oulad",
+    "abd": "abd",
+    "abdel": "abdel",
+    "abdal": "abdel",
+    "abdul": "abdel",
+    "abdoul": "abdel",
 }
 
 #: Courtesy titles the call centre sometimes types; they carry no identity.
 TITLES: frozenset[str] = frozenset(
-    {"m", "mr", "mrs", "ms", "mme", "mlle", "madame", "monsieur", "mademoiselle", "dr", "sr", "miss",
-     "mister"}
+    {
+        "m",
+        "mr",
+        "mrs",
+        "ms",
+        "mme",
+        "mlle",
+        "madame",
+        "monsieur",
+        "mademoiselle",
+        "dr",
+        "sr",
+        "miss",
+        "mister",
+    }
+)
+
+# --------------------------------------------------------------------------- addresses
+
+#: Street and building words -> canonical short form (French, Darija and the call centre's
+#: abbreviations).  Canonical forms map to themselves so that normalising is idempotent.
+ADDRESS_WORDS: dict[str, str] = {
+    **dict.fromkeys(("rue", "r", "zenka", "zanka", "znqa"), "rue"),
+    **dict.fromkeys(("av", "avenue", "ave", "avn", "aven", "avenu"), "av"),
+    **dict.fromkeys(("bd", "boulevard", "blvd", "bld", "boul", "bvd", "blvrd"), "bd"),
+    **dict.fromkeys(("res", "residence", "residance", "resid", "rsd", "resi"), "res"),
+    **dict.fromkeys(("imm", "immeuble", "immb", "im", "imb", "immeub"), "imm"),
+    **dict.fromkeys(("apt", "appartement", "appart", "appt", "app", "apprt", "apart"), "apt"),
+    **dict.fromkeys(("etage", "etg", "etge"), "etage"),
+    **dict.fromkeys(("hay", "hai", "hayy", "quartier", "qt", "qrt", "qtr", "quart", "hy"), "hay"),
+    **dict.fromkeys(("lot", "lotissement", "lots", "lotis", "lotiss"), "lot"),
+    **dict.fromkeys(("derb", "drb"), "derb"),
+    **dict.fromkeys(("bloc", "blc", "block", "bl"), "bloc"),
+    **dict.fromkeys(("route", "rte"), "route"),
+    **dict.fromkeys(("imp", "impasse"), "imp"),
+    **dict.fromkeys(("villa", "vla"), "villa"),
+    **dict.fromkeys(("secteur", "sect"), "secteur"),
+    **dict.fromkeys(("moulay", "my"), "moulay"),
+    **dict.fromkeys(("mohammed", "mohamed", "mohammad", "mohamad", "muhammad", "med", "mohd"), "mohammed"),
+    **dict.fromkeys(("centreville", "centre", "center", "centr"), "centreville"),
+    **dict.fromkeys(("relais", "relai", "relay"), "relais"),
+    **dict.fromkeys(("societe", "ste", "sarl"), "societe"),
+}
+#: Words that carry nothing: articles, prepositions, number markers, ordinal suffixes.
+ADDRESS_FILLER: frozenset[str] = frozenset(
+    (
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "l",
+        "d",
+        "el",
+        "al",
+        "a",
+        "au",
+        "aux",
+        "et",
+        "en",
+        "sur",
+        "pres",
+        "cote",
+        "face",
+        "chez",
+        "n",
+        "no",
+        "num",
+        "numero",
+        "nr",
+        "ndeg",
+        "deg",
+        "er",
+        "ere",
+        "eme",
+        "em",
+        "e",
+        "bis",
+        "ter",
+        "maroc",
+        "morocco",
+        "adresse",
+        "domicile",
+    )
+)
+#: Two-word place names (after the word map) glued into one token.
+ADDRESS_PHRASES: dict[tuple[str, str], str] = {
+    ("centreville", "ville"): "centreville",
+    ("beni", "mellal"): "benimellal",
+    ("dar", "beida"): "casablanca",
+    ("point", "relais"): "relais",
+}
+#: City spellings -> canonical city; cities say where, never which door.
+ADDRESS_CITIES: dict[str, str] = {
+    **dict.fromkeys(("casablanca", "casa", "darbeida"), "casablanca"),
+    **dict.fromkeys(("fes", "fez", "fass"), "fes"),
+    **dict.fromkeys(("marrakech", "marrakesh", "marrakch", "kech"), "marrakech"),
+    **dict.fromkeys(("tanger", "tangier", "tanja", "tangiers"), "tanger"),
+    **dict.fromkeys(("sale", "sla"), "sale"),
+    **dict.fromkeys(("tetouan", "tetuan", "titwan"), "tetouan"),
+    **dict.fromkeys(("jadida", "eljadida"), "jadida"),
+    **{
+        c: c
+        for c in (
+            "rabat",
+            "agadir",
+            "meknes",
+            "oujda",
+            "kenitra",
+            "temara",
+            "safi",
+            "nador",
+            "benimellal",
+            "mohammedia",
+            "khouribga",
+            "settat",
+            "larache",
+            "taza",
+        )
+    },
+}
+#: Kings' names followed by a regnal number in street names ("Bd Mohammed V", "Av Hassan II").
+ADDRESS_KINGS: frozenset[str] = frozenset(("mohammed", "hassan"))
+ADDRESS_ROMAN: dict[str, str] = {
+    "i": "1",
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "v": "5",
+    "vi": "6",
+    "1": "1",
+    "2": "2",
+    "3": "3",
+    "4": "4",
+    "5": "5",
+    "6": "6",
+}
+
+#: Generator data: street names, neighbourhoods and residence names seen in Moroccan cities.
+STREETS: tuple[str, ...] = tuple(
+    """
+Mohammed V|Hassan II|Zerktouni|Abdelmoumen|Al Massira|Ibn Sina|Ibn Battouta|Oued Sebou|Moulay Youssef
+Allal Ben Abdellah|Anoual|Al Qods|Moulay Ismail|Ibn Rochd|Al Farabi|Tarik Ibn Ziad|Oqba Ibn Nafii
+Ibn Khaldoun|Al Mansour Eddahbi|Moulay Rachid|Abou Bakr Seddik|Sidi Mohammed Ben Abdellah|Oued Ziz
+Al Amir Moulay Abdellah|Mohammed VI|Al Fida|Al Joulane|Ghandi|Lalla Yacout|Mers Sultan|Oum Rabii
+Bir Anzarane|Al Wahda|Annasr|Al Majd|Chefchaouni|Ibn Tofail|Omar Ibn Khattab|Al Moukawama|Tadla
+Jbel Toubkal|Al Houria|Al Andalous|Abdelkrim Khattabi|Okba|Al Kods|Ennakhil|Yacoub El Mansour
+""".replace("\n", "|")
+    .strip("|")
+    .split("|")
+)
+NEIGHBOURHOODS: tuple[str, ...] = tuple(
+    """
+Maarif|Hay Mohammadi|Sidi Maarouf|Ain Sebaa|Hay Hassani|Sidi Bernoussi|Ain Chock|Oulfa|Bourgogne
+Agdal|Hay Riad|Yacoub El Mansour|Takaddoum|Youssoufia|Gueliz|Daoudiate|Massira|Sidi Youssef Ben Ali
+Saiss|Zouagha|Narjiss|Ben Souda|Bensouda|Malabata|Beni Makada|Dchar Ben Dibane|Hay Salam|Dakhla
+Talborjt|Tilila|Hay Nahda|Lamhamid|Sidi Moumen|Derb Sultan|Hay Karima|Bettana|Tabriquet|Al Qods
+""".replace("\n", "|")
+    .strip("|")
+    .split("|")
+)
+RESIDENCES: tuple[str, ...] = tuple(
+    """
+Al Amal|Nour|Al Yasmine|Les Jardins|Al Boustane|Riad Salam|Annour|Al Manar|Ennasr|Al Wafa|Zohour
+Badr|Al Fath|Kawtar|Assafaa|Al Mostakbal|Firdaous|Al Inbiaat|Dar Essalam|Yasmina|Al Andalous|Chems
+""".replace("\n", "|")
+    .strip("|")
+    .split("|")
 )

@@ -16,7 +16,19 @@ from jellyfish import damerau_levenshtein_distance
 from phonenumbers import NumberParseException, PhoneNumberFormat
 from unidecode import unidecode
 
-from .names_ma import COMPOUND_SPLITS, FIRST_NAMES, LAST_NAMES, PARTICLES, TITLES
+from .names_ma import (
+    ADDRESS_CITIES,
+    ADDRESS_FILLER,
+    ADDRESS_KINGS,
+    ADDRESS_PHRASES,
+    ADDRESS_ROMAN,
+    ADDRESS_WORDS,
+    COMPOUND_SPLITS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    PARTICLES,
+    TITLES,
+)
 
 __all__ = [
     "fold_text",
@@ -26,6 +38,7 @@ __all__ = [
     "known_spellings",
     "name_block_keys",
     "national_digits",
+    "normalize_address",
     "normalize_email",
     "normalize_name",
     "normalize_phone",
@@ -54,6 +67,7 @@ def _ascii(text: str) -> str:
 
 # --------------------------------------------------------------------------- email
 
+
 def _email_step(text: str) -> str:
     # Agents type spaces around/inside addresses; no valid unquoted address holds whitespace.
     text = _WHITESPACE.sub("", text).strip("<>").casefold()
@@ -79,6 +93,7 @@ def normalize_email(value: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- phone
 
+
 def _ascii_digits(text: str) -> str:
     """All decimal digits of text (Arabic-Indic and full-width too) as ASCII."""
     if text.isascii():
@@ -88,6 +103,12 @@ def _ascii_digits(text: str) -> str:
 
 @lru_cache(maxsize=1 << 17)
 def _normalize_phone(text: str, region: str) -> str | None:
+    candidate = _phone_candidate(text, region)
+    return None if candidate is None else _valid_e164(candidate, region)
+
+
+def _phone_candidate(text: str, region: str) -> str | None:
+    """Reduce a typed phone to one canonical string, so that every spelling shares a cache entry."""
     text = text.strip()
     if not text or len(text) > _MAX_PHONE_CHARS:
         return None
@@ -107,11 +128,21 @@ def _normalize_phone(text: str, region: str) -> str | None:
     elif region == "MA" and len(digits) == 9 and digits[0] in "5678":
         # "612345678": national significant number typed without its trunk 0.
         candidate = "+212" + digits
+    elif region == "MA" and len(digits) == 10 and digits[0] == "0":
+        # "0612345678": the national form with its trunk 0.
+        candidate = "+212" + digits[1:]
     else:
         candidate = digits
     if candidate.startswith("+2120"):
         # "+212 06...": trunk 0 kept after the country code.
         candidate = "+212" + candidate[5:]
+    return candidate
+
+
+@lru_cache(maxsize=1 << 19)
+def _valid_e164(candidate: str, region: str) -> str | None:
+    # phonenumbers is the authority (about 80 µs a call); the cache makes each number
+    # cost that once, whatever the number of ways it was typed.
     try:
         number = phonenumbers.parse(candidate, region)
     except NumberParseException:
@@ -140,6 +171,8 @@ def national_digits(e164: str | None) -> str:
     normalized = normalize_phone(e164)
     if normalized is None:
         return _strip_call_prefixes(_ascii_digits(str(e164)[:_MAX_PHONE_CHARS]))
+    if normalized.startswith("+212"):
+        return normalized[4:]  # Moroccan numbers: no parse needed, the country code is 3 digits
     return str(phonenumbers.parse(normalized).national_number)
 
 
@@ -182,6 +215,7 @@ def format_phone_human(value: str | None) -> str:
 
 # --------------------------------------------------------------------------- text & names
 
+
 def fold_text(value: str | None) -> str:
     """Lower-case ASCII text without accents or punctuation, whitespace collapsed."""
     if value is None:
@@ -200,8 +234,19 @@ def variant_fold(token: str) -> str:
     for _ in range(5):  # to a fixpoint: each rule may enable another
         prev = text
         # Latin spellings of the same Arabic sounds (sh/ch, dj/j, q/k, ou/w/o/u, y/i).
-        for old, new in (("sh", "ch"), ("dj", "j"), ("ph", "f"), ("ck", "k"), ("q", "k"),
-                         ("ee", "i"), ("ou", "u"), ("oo", "u"), ("w", "u"), ("o", "u"), ("y", "i")):
+        for old, new in (
+            ("sh", "ch"),
+            ("dj", "j"),
+            ("ph", "f"),
+            ("ck", "k"),
+            ("q", "k"),
+            ("ee", "i"),
+            ("ou", "u"),
+            ("oo", "u"),
+            ("w", "u"),
+            ("o", "u"),
+            ("y", "i"),
+        ):
             text = text.replace(old, new)
         text = re.sub(r"c(?=[ei])", "s", text)  # yacine/yassine
         text = _DOUBLES.sub(r"\1", text)  # doubled consonants are a spelling habit, not a sound
@@ -313,6 +358,7 @@ def normalize_name(value: str | None) -> str:
     tokens = sorted(_canon_token(t) for t in _raw_tokens(text))[:8]
     return " ".join(tokens)
 
+
 def _close(a: str, b: str, limit: int) -> bool:
     """True when a and b are at most limit edits apart (Damerau: adjacent swaps count one)."""
     if abs(len(a) - len(b)) > limit:
@@ -321,14 +367,18 @@ def _close(a: str, b: str, limit: int) -> bool:
         return damerau_levenshtein_distance(a, b) <= limit
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) <= 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) <= 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     if len(a) > len(b):
         a, b = b, a
     i = 0
     while i < len(a) and a[i] == b[i]:
         i += 1
-    return a[i:] == b[i + 1:]
+    return a[i:] == b[i + 1 :]
 
 
 def is_typo(a: str, b: str, limit: int = 1) -> bool:
@@ -337,9 +387,9 @@ def is_typo(a: str, b: str, limit: int = 1) -> bool:
         return True
     # A typo is made on the spelling that was typed, which the canonical form may hide
     # ("Ameena" -> canonical "amina", typed "Amenea"): compare with every known spelling.
-    return (any(_close(a, y, limit) for y in known_spellings(b))
-            or any(_close(b, y, limit) for y in known_spellings(a)))
-
+    return any(_close(a, y, limit) for y in known_spellings(b)) or any(
+        _close(b, y, limit) for y in known_spellings(a)
+    )
 
 
 def name_block_keys(normalized_name: str | None) -> set[str]:
@@ -359,3 +409,67 @@ def name_block_keys(normalized_name: str | None) -> set[str]:
         # skeleton rarely also changes its first two letters.
         keys.add(f"p:{codes[i]}|{stems[j][:2]}")
     return keys
+
+
+# --------------------------------------------------------------------------- addresses
+
+# Longer inputs are pasted notes; 24 tokens of <= 40 chars always fit in the cap again, so
+# the output of a truncated input is a fixpoint (idempotence).
+_MAX_ADDRESS_CHARS = 1000
+_MAX_ADDRESS_TOKENS = 24
+_MAX_TOKEN_CHARS = 40
+# Accented Latin letters are folded by NFKD (C speed); unidecode costs ~10 µs a call and a
+# run normalises a million addresses, so it only sees other scripts (Arabic...).
+# "n°12", "nº 12": the degree/ordinal signs are number markers, never letters.
+_NOT_LATIN = re.compile(r"[^\x00-\u024f]")
+# Words and numbers, split apart where they touch ("n12", "12bis", "appt3").
+_ADDRESS_TOKENS = re.compile(r"[a-z]+|[0-9]+")
+# One look-up per word: filler maps to "", known words to their canonical form.
+_ADDRESS_MAP = {**ADDRESS_WORDS, **ADDRESS_CITIES, **dict.fromkeys(ADDRESS_FILLER, "")}
+# Words that may glue onto the previous one; the others skip the check (most words).
+_GLUES_BACK = frozenset(second for _, second in ADDRESS_PHRASES) | ADDRESS_ROMAN.keys()
+
+
+def _glue(prev: str, last: str) -> str | None:
+    glued = ADDRESS_PHRASES.get((prev, last))
+    if glued is None and prev in ADDRESS_KINGS and last in ADDRESS_ROMAN:
+        glued = prev + ADDRESS_ROMAN[last]  # "Bd Mohammed V" == "bd mohamed 5"
+    return glued
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalize_address(text: str) -> str:
+    if not text.isascii():
+        # str.replace, not str.translate: translate costs ~7 µs on a non-ASCII string.
+        text = text.replace("\u00b0", " ").replace("\u00ba", " ").replace("\u2019", " ")
+        if _NOT_LATIN.search(text):
+            text = _ascii(text)
+        else:
+            text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out: list[str] = []
+    get = _ADDRESS_MAP.get
+    for raw in _ADDRESS_TOKENS.findall(text.lower()):
+        if raw[0] <= "9":
+            token = raw.lstrip("0") or "0"
+            if len(token) >= 5:
+                continue  # postal codes and phone numbers, not a door
+        else:
+            token = get(raw[:_MAX_TOKEN_CHARS], raw[:_MAX_TOKEN_CHARS])
+            if not token:
+                continue
+        out.append(token)
+        # Collapse as we go, so that no collapsible pair is left for a second pass.
+        while token in _GLUES_BACK and len(out) >= 2:
+            token = _glue(out[-2], token)
+            if token is None:
+                break
+            out[-2:] = [token]
+    return " ".join(out[:_MAX_ADDRESS_TOKENS])
+
+
+def normalize_address(value: str | None) -> str:
+    """Canonical address: folded, street words abbreviated one way, filler dropped, numbers kept."""
+    if value is None:
+        return ""
+    # Cached: a client's orders repeat the same few spellings, and a run reads a million.
+    return _normalize_address(str(value)[:_MAX_ADDRESS_CHARS])

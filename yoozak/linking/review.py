@@ -12,9 +12,7 @@ class ReviewError(ValueError):
     """A review decision that cannot be applied; the message is for the admin."""
 
 
-def resolve_review(
-    session: Session, item_id: int, client_id: int | None, admin_id: int | None
-) -> ReviewItem:
+def resolve_review(session: Session, item_id: int, client_id: int | None, admin_id: int | None) -> ReviewItem:
     """Link the order of a review item to one of its candidates, or mark it a guest order."""
     item = session.get(ReviewItem, item_id, with_for_update=True)
     if item is None:

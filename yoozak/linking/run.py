@@ -11,21 +11,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import HUMAN_METHODS, Client, LinkRun, Order, ReviewItem, User
-from ..models.aggregates import refresh_aggregates
+from ..models import HUMAN_METHODS, Client, LinkRun, Order, User
 from ..timeutil import utcnow
 from .locks import run_lock
 from .match import ClientIndex, ClientKeys, Decision, Matcher, OrderKeys
-from .normalize import normalize_email
+from .normalize import normalize_address, normalize_email
+from .pool import DecisionPool
+from .writer import BackgroundWriter, BatchWriter
 
 log = logging.getLogger("yoozak.linking")
 
 SAMPLE_SIZE = 5
-_orders = Order.__table__
-_reviews = ReviewItem.__table__
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,7 @@ class LinkOptions:
     threshold: float = 0.7
     batch_size: int = 5000
     order_ids: Sequence[int] | None = None  # restrict to these orders (linking on arrival)
+    workers: int = 1  # processes deciding in parallel (the matcher is pure CPU work)
 
 
 @dataclass
@@ -78,7 +78,9 @@ class LinkSummary:
 def load_index(session: Session) -> ClientIndex:
     """Read every client's normalised keys and build the matcher's blocking index."""
     rows = session.execute(
-        select(Client.id, User.email, Client.phone, Client.name_key).join(User, User.id == Client.user_id)
+        select(Client.id, User.email, Client.phone, Client.name_key, Client.address).join(
+            User, User.id == Client.user_id
+        )
     )
     return ClientIndex.build(
         ClientKeys(
@@ -86,8 +88,9 @@ def load_index(session: Session) -> ClientIndex:
             email=normalize_email(email),
             phone=phone if phone and phone.startswith("+") else None,
             name=name_key or "",
+            address=normalize_address(address),
         )
-        for cid, email, phone, name_key in rows
+        for cid, email, phone, name_key, address in rows
     )
 
 
@@ -95,7 +98,9 @@ def _candidate_filter(options: LinkOptions):
     if options.force:
         condition = or_(Order.link_method.is_(None), Order.link_method.not_in(HUMAN_METHODS))
     else:
-        condition = and_(Order.client_id.is_(None), Order.link_method.is_(None))
+        # New orders only: never linked and never examined by a run (the review queue and
+        # the unmatched orders wait for a --force run or an admin, not for every run).
+        condition = and_(Order.client_id.is_(None), Order.link_method.is_(None), Order.link_run_id.is_(None))
     if options.order_ids is not None:
         condition = and_(condition, Order.id.in_(list(options.order_ids)))
     return condition
@@ -107,8 +112,15 @@ def _batches(session: Session, options: LinkOptions) -> Iterable[list]:
     while True:
         rows = session.execute(
             select(
-                Order.id, Order.email_norm, Order.phone_e164, Order.name_norm,
-                Order.client_id, Order.link_method, Order.link_score,
+                Order.id,
+                Order.email_norm,
+                Order.phone_e164,
+                Order.name_norm,
+                Order.client_id,
+                Order.link_method,
+                Order.link_score,
+                Order.address,
+                Order.city,
             )
             .where(condition, Order.id > last_id)
             .order_by(Order.id)
@@ -125,102 +137,6 @@ def count_candidates(session: Session, options: LinkOptions) -> int:
     return session.scalar(select(func.count()).where(_candidate_filter(options))) or 0
 
 
-def _same_link(row, decision: Decision) -> bool:
-    return (
-        row.client_id == decision.client_id
-        and row.link_method == decision.method
-        and row.link_score is not None
-        and round(row.link_score, 4) == round(decision.score or 0, 4)
-    )
-
-
-def _candidates_json(decision: Decision) -> list[dict]:
-    return [
-        {"client_id": c.client_id, "method": c.method, "score": round(c.score, 4)}
-        for c in decision.candidates
-    ]
-
-
-class _BatchWriter:
-    """Turns one batch of decisions into bulk statements on one connection."""
-
-    def __init__(self, conn: Connection, run_id: int):
-        self.conn, self.run_id, self.now = conn, run_id, utcnow()
-        self.links: list[dict] = []
-        self.unlinks: list[int] = []
-        self.reviews: dict[int, Decision] = {}
-        self.clear_reviews: list[int] = []
-        self.touched_clients: set[int] = set()
-
-    def add(self, row, decision: Decision, summary: LinkSummary) -> None:
-        if decision.outcome == "linked":
-            self.clear_reviews.append(row.id)
-            if _same_link(row, decision):
-                return
-            self.links.append({"b_id": row.id, "b_client": decision.client_id, "b_method": decision.method,
-                               "b_score": round(decision.score or 0, 4)})
-            self.touched_clients.add(decision.client_id)
-        else:
-            if decision.outcome == "ambiguous":
-                self.reviews[row.id] = decision
-            else:
-                self.clear_reviews.append(row.id)
-            if row.client_id is None:
-                return
-            self.unlinks.append(row.id)
-            summary.unlinked += 1
-        if row.client_id is not None:
-            self.touched_clients.add(row.client_id)
-        summary.changed += 1
-
-    def flush(self) -> None:
-        if self.links:
-            self.conn.execute(
-                update(_orders).where(_orders.c.id == bindparam("b_id")).values(
-                    client_id=bindparam("b_client"), link_method=bindparam("b_method"),
-                    link_score=bindparam("b_score"), linked_at=self.now, link_run_id=self.run_id,
-                ),
-                self.links,
-            )
-        if self.unlinks:
-            self.conn.execute(
-                update(_orders).where(_orders.c.id.in_(self.unlinks)).values(
-                    client_id=None, link_method=None, link_score=None, linked_at=None, link_run_id=self.run_id
-                )
-            )
-        if self.clear_reviews:
-            self.conn.execute(
-                delete(_reviews).where(_reviews.c.order_id.in_(self.clear_reviews), _reviews.c.resolved_at.is_(None))
-            )
-        self._write_reviews()
-        if self.touched_clients:
-            refresh_aggregates(self.conn, self.touched_clients)
-
-    def _write_reviews(self) -> None:
-        if not self.reviews:
-            return
-        existing = dict(self.conn.execute(
-            select(_reviews.c.order_id, _reviews.c.candidates).where(_reviews.c.order_id.in_(list(self.reviews)))
-        ).all())
-        fresh, changed = [], []
-        for order_id, decision in self.reviews.items():
-            values = {"order_id": order_id, "run_id": self.run_id, "reason": decision.reason,
-                      "candidates": _candidates_json(decision), "created_at": self.now}
-            if order_id not in existing:
-                fresh.append(values)
-            elif existing[order_id] != values["candidates"]:
-                changed.append(values)
-        if fresh:
-            self.conn.execute(insert(_reviews), fresh)
-        for values in changed:
-            self.conn.execute(
-                update(_reviews).where(_reviews.c.order_id == values["order_id"]).values(
-                    run_id=values["run_id"], reason=values["reason"], candidates=values["candidates"],
-                    created_at=values["created_at"], resolved_at=None, resolved_by_id=None, resolution=None,
-                )
-            )
-
-
 def _start_run(session: Session, options: LinkOptions) -> LinkRun:
     # Any run still marked running was interrupted: we hold the lock, so none is alive.
     session.execute(update(LinkRun).where(LinkRun.status == "running").values(status="interrupted"))
@@ -233,7 +149,9 @@ def _start_run(session: Session, options: LinkOptions) -> LinkRun:
 def _save_counters(session: Session, run: LinkRun, summary: LinkSummary) -> None:
     run.examined = summary.examined
     run.linked_email, run.linked_phone, run.linked_name = (
-        summary.linked["email"], summary.linked["phone"], summary.linked["name"]
+        summary.linked["email"],
+        summary.linked["phone"],
+        summary.linked["name"],
     )
     run.ambiguous, run.unmatched = summary.ambiguous, summary.unmatched
     run.unlinked, run.changed = summary.unlinked, summary.changed
@@ -255,20 +173,8 @@ def _link_locked(session, options, progress, index) -> LinkSummary:
     summary = LinkSummary(run_id=run.id)
     matcher = Matcher(index or load_index(session), threshold=options.threshold)
     try:
-        for rows in _batches(session, options):
-            writer = _BatchWriter(session.connection(), run.id)
-            for row in rows:
-                decision = matcher.decide(OrderKeys(row.id, row.email_norm, row.phone_e164, row.name_norm or ""))
-                summary.count(decision)
-                log.debug("order %s: %s %s (%s)", row.id, decision.outcome, decision.method or "", decision.reason)
-                if not options.dry_run:
-                    writer.add(row, decision, summary)
-            if not options.dry_run:
-                writer.flush()
-            _save_counters(session, run, summary)
-            session.commit()
-            if progress:
-                progress(len(rows))
+        with DecisionPool(matcher, options.workers) as pool:
+            _link_batches(session, options, progress, run, summary, pool)
     except BaseException as error:
         session.rollback()
         run.status, run.error, run.finished_at = "failed", repr(error)[:2000], utcnow()
@@ -277,6 +183,76 @@ def _link_locked(session, options, progress, index) -> LinkSummary:
     run.status, run.finished_at = "finished", utcnow()
     _save_counters(session, run, summary)
     session.commit()
-    log.info("link run %s%s%s: %s", run.id, " (dry run)" if options.dry_run else "",
-             " (force)" if options.force else "", summary.line())
+    log.info(
+        "link run %s%s%s: %s",
+        run.id,
+        " (dry run)" if options.dry_run else "",
+        " (force)" if options.force else "",
+        summary.line(),
+    )
     return summary
+
+
+def _counters(summary: LinkSummary) -> dict[str, int]:
+    return {
+        "examined": summary.examined,
+        "linked_email": summary.linked["email"],
+        "linked_phone": summary.linked["phone"],
+        "linked_name": summary.linked["name"],
+        "ambiguous": summary.ambiguous,
+        "unmatched": summary.unmatched,
+        "unlinked": summary.unlinked,
+        "changed": summary.changed,
+    }
+
+
+def _link_batches(session, options, progress, run, summary, pool) -> None:
+    """Read, decide and write batch after batch; each batch is its own transaction.
+
+    While the worker processes decide batch n+1 and the writer thread commits batch n-1,
+    this thread turns batch n's decisions into statements.
+    """
+    writer = None if options.dry_run else BackgroundWriter(session.get_bind(), run.id)
+    try:
+        pending = None
+        for rows in _batches(session, options):
+            session.commit()  # end the read: the writer's connection does the writing
+            # No stored normalised address: normalising (cached, a few µs) is cheaper than a column.
+            keys = [
+                OrderKeys(
+                    r.id,
+                    r.email_norm,
+                    r.phone_e164,
+                    r.name_norm or "",
+                    normalize_address(f"{r.address or ''}, {r.city or ''}"),
+                )
+                for r in rows
+            ]
+            job = pool.submit(keys)
+            if pending is not None:
+                _apply(options, run, summary, writer, progress, *pending)
+            pending = (rows, job)
+        if pending is not None:
+            _apply(options, run, summary, writer, progress, *pending)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _apply(options, run, summary, writer, progress, rows, job) -> None:
+    """Count one batch's decisions and hand its statements to the writer."""
+    batch = BatchWriter(run.id)
+    debug = log.isEnabledFor(logging.DEBUG)
+    for row, decision in zip(rows, job(), strict=True):
+        summary.count(decision)
+        if debug:
+            log.debug(
+                "order %s: %s %s (%s)", row.id, decision.outcome, decision.method or "", decision.reason
+            )
+        if writer is not None:
+            batch.add(row, decision, summary)
+    done = (lambda n=len(rows): progress(n)) if progress else None
+    if writer is not None:
+        writer.submit(batch, rows[0].id, rows[-1].id, _counters(summary), done)
+    elif done:
+        done()

@@ -18,4 +18,4 @@ __all__ = [
 ]
 
 # Registers the session hooks that keep derived columns and aggregates current.
-from . import events  # noqa: E402,F401
+from . import events  # noqa: F401

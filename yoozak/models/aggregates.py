@@ -35,9 +35,9 @@ def aggregate_select(client_ids: list[int] | None = None):
             _count_where(_CONFIRMED).label("confirmed_count"),
             _count_where(Order.status == OrderStatus.PENDING.value).label("pending_count"),
             _count_where(Order.status == OrderStatus.CANCELLED.value).label("cancelled_count"),
-            func.round(
-                func.coalesce(func.sum(case((_CONFIRMED, Order.price), else_=0)), 0), 2
-            ).label("total_spent"),
+            func.round(func.coalesce(func.sum(case((_CONFIRMED, Order.price), else_=0)), 0), 2).label(
+                "total_spent"
+            ),
             func.max(Order.created_at).label("last_order_at"),
         )
         .where(Order.client_id.is_not(None))
@@ -56,14 +56,21 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
 
 def _refresh(conn: Connection, client_ids: list[int] | None) -> None:
     agg = aggregate_select(client_ids).subquery("agg")
+    # Aggregates are not an edit of the client: keep updated_at from firing its onupdate.
+    keep_updated_at = {"updated_at": Client.__table__.c.updated_at}
     no_orders = ~exists().where(Order.client_id == Client.id)
-    reset = update(Client).where(no_orders).values(
-        orders_count=0,
-        confirmed_count=0,
-        pending_count=0,
-        cancelled_count=0,
-        total_spent=Decimal("0"),
-        last_order_at=None,
+    reset = (
+        update(Client)
+        .where(no_orders)
+        .values(
+            **keep_updated_at,
+            orders_count=0,
+            confirmed_count=0,
+            pending_count=0,
+            cancelled_count=0,
+            total_spent=Decimal("0"),
+            last_order_at=None,
+        )
     )
     if client_ids is not None:
         reset = reset.where(Client.id.in_(client_ids))
@@ -72,6 +79,7 @@ def _refresh(conn: Connection, client_ids: list[int] | None) -> None:
         update(Client)
         .where(Client.id == agg.c.client_id)
         .values(
+            **keep_updated_at,
             orders_count=agg.c.orders_count,
             confirmed_count=agg.c.confirmed_count,
             pending_count=agg.c.pending_count,
@@ -117,9 +125,7 @@ def find_drift(conn: Connection, limit: int | None = None) -> list[Drift]:
     zero = {"orders_count": 0, "confirmed_count": 0, "pending_count": 0, "cancelled_count": 0}
     columns = [Client.id] + [getattr(Client, f) for f in AGGREGATE_FIELDS]
     columns += [agg.c[f].label(f"actual_{f}") for f in AGGREGATE_FIELDS]
-    rows = conn.execute(
-        select(*columns).outerjoin(agg, agg.c.client_id == Client.id).order_by(Client.id)
-    )
+    rows = conn.execute(select(*columns).outerjoin(agg, agg.c.client_id == Client.id).order_by(Client.id))
     drifts: list[Drift] = []
     for row in rows:
         for field in AGGREGATE_FIELDS:

@@ -24,9 +24,7 @@ class Client(db.Model):
     __tablename__ = "clients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     # E.164 when phonenumbers parses it, as typed otherwise: never dropped.
     phone: Mapped[str | None] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(255), default="")

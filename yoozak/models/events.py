@@ -102,13 +102,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
         elif isinstance(obj, User) and obj.client is not None and obj in session.dirty:
             _refresh_client(obj.client)
         elif isinstance(obj, Order):
-            if obj in session.new or _order_changed(obj, ("email", "phone", "client_name")):
-                for key, value in order_keys(obj.email, obj.phone, obj.client_name).items():
-                    setattr(obj, key, value)
-            if obj in session.new or _order_changed(obj, _ORDER_AGGREGATE_INPUTS):
-                pending.update(_previous_client_ids(obj))
-                # The new client id is known only after the flush (a new client has none yet).
-                session.info.setdefault(_ORDERS_KEY, []).append(obj)
+            _order_before_flush(session, obj, pending)
     for obj in session.deleted:
         if isinstance(obj, Order):
             pending.update(_previous_client_ids(obj))
@@ -116,6 +110,17 @@ def _before_flush(session: Session, _context, _instances) -> None:
                 pending.add(obj.client_id)
         elif isinstance(obj, Client | User):
             _detach_orders(session, obj)
+
+
+def _order_before_flush(session: Session, order: Order, pending: set[int]) -> None:
+    new = order in session.new
+    if new or _order_changed(order, ("email", "phone", "client_name")):
+        for key, value in order_keys(order.email, order.phone, order.client_name).items():
+            setattr(order, key, value)
+    if new or _order_changed(order, _ORDER_AGGREGATE_INPUTS):
+        pending.update(_previous_client_ids(order))
+        # The new client id is known only after the flush (a new client has none yet).
+        session.info.setdefault(_ORDERS_KEY, []).append(order)
 
 
 def _detach_orders(session: Session, obj: Client | User) -> None:

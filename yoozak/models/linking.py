@@ -50,9 +50,7 @@ class ReviewItem(db.Model):
     __tablename__ = "review_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        ForeignKey("orders.id", ondelete="CASCADE"), unique=True
-    )
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("link_runs.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
     # [{"client_id": 12, "method": "name", "score": 0.93}, ...], best first.

@@ -52,25 +52,41 @@ def create_test_clients(
             email = fake.email_for(person, n)
             username = f"{person.first_name[:1]}{person.last_name}".lower().replace(" ", "") + str(n)
             created = now - timedelta(seconds=fake.rng.randrange(365 * 24 * 3600))
-            users.append({
-                "email": email, "username": username, "first_name": person.first_name,
-                "last_name": person.last_name, "password_hash": None, "is_admin": False,
-                "is_active": True, "date_joined": created, "session_version": 0,
-            })
+            users.append(
+                {
+                    "email": email,
+                    "username": username,
+                    "first_name": person.first_name,
+                    "last_name": person.last_name,
+                    "password_hash": None,
+                    "is_admin": False,
+                    "is_active": True,
+                    "date_joined": created,
+                    "session_version": 0,
+                }
+            )
             phone = fake.spell_phone(person.mobile)
             company = fake.company()
-            clients.append({
-                "phone": Client.normalised_phone(phone), "address": person.address,
-                "company_name": company, "created_at": created, "updated_at": created,
-                "is_active": fake.rng.random() < 0.85,
-                **client_derived_fields(
-                    first_name=person.first_name, last_name=person.last_name, email=email,
-                    username=username, address=person.address, company_name=company, phone=phone,
-                ),
-            })
-        ids = session.scalars(
-            insert(User).returning(User.id, sort_by_parameter_order=True), users
-        ).all()
+            clients.append(
+                {
+                    "phone": Client.normalised_phone(phone),
+                    "address": person.address,
+                    "company_name": company,
+                    "created_at": created,
+                    "updated_at": created,
+                    "is_active": fake.rng.random() < 0.85,
+                    **client_derived_fields(
+                        first_name=person.first_name,
+                        last_name=person.last_name,
+                        email=email,
+                        username=username,
+                        address=person.address,
+                        company_name=company,
+                        phone=phone,
+                    ),
+                }
+            )
+        ids = session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), users).all()
         for user_id, row in zip(ids, clients, strict=True):
             row["user_id"] = user_id
         session.execute(insert(Client), clients)
@@ -82,8 +98,9 @@ def create_test_clients(
 
 def _client_pool(session: Session) -> list[tuple]:
     rows = session.execute(
-        select(Client.id, User.first_name, User.last_name, User.email, Client.phone, Client.address)
-        .join(User, User.id == Client.user_id)
+        select(Client.id, User.first_name, User.last_name, User.email, Client.phone, Client.address).join(
+            User, User.id == Client.user_id
+        )
     ).all()
     return [tuple(r) for r in rows]
 
@@ -98,9 +115,7 @@ def create_test_orders(
     start = (session.scalar(select(func.max(Order.id))) or 0) + 1
     for batch_start in range(0, count, BATCH):
         size = min(BATCH, count - batch_start)
-        rows = [
-            _fake_order(fake, pool, start + batch_start + i, now) for i in range(size)
-        ]
+        rows = [_fake_order(fake, pool, start + batch_start + i, now) for i in range(size)]
         session.execute(insert(Order), rows)
         session.commit()
         if progress:
@@ -123,8 +138,11 @@ def _fake_order(fake: MoroccanFaker, pool: list[tuple], n: int, now) -> dict:
     else:
         person = fake.person()
         mobile, name, typed_email, address, city = (
-            person.mobile, fake.typed_name(person.first_name, person.last_name), None,
-            person.address, person.city,
+            person.mobile,
+            fake.typed_name(person.first_name, person.last_name),
+            None,
+            person.address,
+            person.city,
         )
     phone = fake.spell_phone(mobile)
     return {

@@ -14,9 +14,11 @@ from ..linking.locks import RunLockedError
 from ..linking.run import LinkOptions, link_orders
 from ..models import Client, User
 from ..progress import progress_bar
-from .bulk import create_test_clients as seed_clients, create_test_orders as seed_orders
+from .bulk import create_test_clients as seed_clients
+from .bulk import create_test_orders as seed_orders
 from .csvfile import CsvFileError
-from .importers import import_clients as run_import_clients, import_orders as run_import_orders
+from .importers import import_clients as run_import_clients
+from .importers import import_orders as run_import_orders
 
 MAX_LISTED_ERRORS = 50
 DEMO_ADMIN = "admin@yoozak.ma"

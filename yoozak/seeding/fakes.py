@@ -16,24 +16,48 @@ from ..linking.names_ma import FIRST_NAMES, LAST_NAMES
 from ..linking.normalize import normalize_phone
 
 CITIES = (
-    ("Casablanca", 30), ("Rabat", 10), ("Marrakech", 9), ("Fès", 9), ("Tanger", 8), ("Agadir", 6),
-    ("Meknès", 5), ("Oujda", 4), ("Kénitra", 4), ("Tétouan", 4), ("Salé", 4), ("Safi", 2),
-    ("El Jadida", 2), ("Nador", 2), ("Béni Mellal", 2), ("Mohammedia", 2), ("Khouribga", 1),
-    ("Laâyoune", 1), ("Settat", 1), ("Taza", 1),
+    ("Casablanca", 30),
+    ("Rabat", 10),
+    ("Marrakech", 9),
+    ("Fès", 9),
+    ("Tanger", 8),
+    ("Agadir", 6),
+    ("Meknès", 5),
+    ("Oujda", 4),
+    ("Kénitra", 4),
+    ("Tétouan", 4),
+    ("Salé", 4),
+    ("Safi", 2),
+    ("El Jadida", 2),
+    ("Nador", 2),
+    ("Béni Mellal", 2),
+    ("Mohammedia", 2),
+    ("Khouribga", 1),
+    ("Laâyoune", 1),
+    ("Settat", 1),
+    ("Taza", 1),
 )
 COMPANIES = (
-    "Atlas Chaussures", "Souk Mode SARL", "Riad Distribution", "Maroc Pieds", "Derb Commerce",
-    "Sahara Retail", "Medina Shoes", "Zellige Import", "Anfa Boutique", "Oasis Négoce",
+    "Atlas Chaussures",
+    "Souk Mode SARL",
+    "Riad Distribution",
+    "Maroc Pieds",
+    "Derb Commerce",
+    "Sahara Retail",
+    "Medina Shoes",
+    "Zellige Import",
+    "Anfa Boutique",
+    "Oasis Négoce",
 )
 EMAIL_DOMAINS = ("gmail.com", "hotmail.com", "yahoo.fr", "outlook.com", "menara.ma", "gmail.com")
 PHONE_SPELLINGS = (
-    "0{a} {b} {c} {d} {e}",   # 06 12 34 56 78
-    "0{a}{b}{c}{d}{e}",       # 0612345678
-    "+212{a}{b}{c}{d}{e}",    # +212612345678
+    "0{a} {b} {c} {d} {e}",  # 06 12 34 56 78
+    "0{a}{b}{c}{d}{e}",  # 0612345678
+    "+212{a}{b}{c}{d}{e}",  # +212612345678
     "+212 {a} {b} {c} {d} {e}",
     "00212{a}{b}{c}{d}{e}",
     "00212 {a}{b}{c}{d}{e}",
-    "{a}{b}{c}{d}{e}",        # 612345678
+    "{a}{b}{c}{d}{e}",  # 612345678
     "0{a}-{b}-{c}-{d}-{e}",
     "0{a}.{b}.{c}.{d}.{e}",
     "212{a}{b}{c}{d}{e}",

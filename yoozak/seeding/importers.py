@@ -36,14 +36,16 @@ class ImportReport:
 
     def summary(self, noun: str) -> str:
         """Return a one-line account of the import."""
-        return (f"{self.created} {noun} imported, {self.existing} already present, "
-                f"{len(self.errors)} row(s) rejected")
+        return (
+            f"{self.created} {noun} imported, {self.existing} already present, "
+            f"{len(self.errors)} row(s) rejected"
+        )
 
 
 def _existing(session: Session, column, keys: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), LOOKUP_CHUNK):
-        found.update(session.scalars(select(column).where(column.in_(keys[start:start + LOOKUP_CHUNK]))))
+        found.update(session.scalars(select(column).where(column.in_(keys[start : start + LOOKUP_CHUNK]))))
     return found
 
 
@@ -75,7 +77,9 @@ def _validate(rows, parse, key: str, report: ImportReport) -> dict[str, dict]:
             report.errors.append(RowError(line, str(error)))
             continue
         if values[key] in good:
-            report.errors.append(RowError(line, f"{key} {values[key]!r} already on line {first_line[values[key]]}"))
+            report.errors.append(
+                RowError(line, f"{key} {values[key]!r} already on line {first_line[values[key]]}")
+            )
             continue
         good[values[key]] = values
         first_line[values[key]] = line
@@ -97,25 +101,45 @@ def import_clients(session: Session, path: Path) -> ImportReport:
     if fresh:
         user_ids = session.scalars(
             insert(User).returning(User.id, sort_by_parameter_order=True),
-            [{"email": v["email"], "username": v["username"], "first_name": v["first_name"],
-              "last_name": v["last_name"], "is_admin": False, "is_active": True,
-              "date_joined": v["created_at"], "session_version": 0} for v in fresh],
+            [
+                {
+                    "email": v["email"],
+                    "username": v["username"],
+                    "first_name": v["first_name"],
+                    "last_name": v["last_name"],
+                    "is_admin": False,
+                    "is_active": True,
+                    "date_joined": v["created_at"],
+                    "session_version": 0,
+                }
+                for v in fresh
+            ],
         ).all()
         client_rows = []
         for user_id, v in zip(user_ids, fresh, strict=True):
-            client_rows.append({
-                "user_id": user_id, "phone": Client.normalised_phone(v["phone"]), "address": v["address"],
-                "company_name": v["company_name"], "is_active": v["is_active"],
-                "created_at": v["created_at"], "updated_at": v["created_at"],
-                **client_derived_fields(
-                    first_name=v["first_name"], last_name=v["last_name"], email=v["email"],
-                    username=v["username"], address=v["address"], company_name=v["company_name"],
-                    phone=v["phone"],
-                ),
-            })
-        report.new_ids = list(session.scalars(
-            insert(Client).returning(Client.id, sort_by_parameter_order=True), client_rows
-        ))
+            client_rows.append(
+                {
+                    "user_id": user_id,
+                    "phone": Client.normalised_phone(v["phone"]),
+                    "address": v["address"],
+                    "company_name": v["company_name"],
+                    "is_active": v["is_active"],
+                    "created_at": v["created_at"],
+                    "updated_at": v["created_at"],
+                    **client_derived_fields(
+                        first_name=v["first_name"],
+                        last_name=v["last_name"],
+                        email=v["email"],
+                        username=v["username"],
+                        address=v["address"],
+                        company_name=v["company_name"],
+                        phone=v["phone"],
+                    ),
+                }
+            )
+        report.new_ids = list(
+            session.scalars(insert(Client).returning(Client.id, sort_by_parameter_order=True), client_rows)
+        )
     report.created = len(fresh)
     return report
 
@@ -149,8 +173,8 @@ def import_orders(session: Session, path: Path) -> ImportReport:
     report.existing = len(present)
     fresh = [v for k, v in good.items() if k not in present]
     if fresh:
-        report.new_ids = list(session.scalars(
-            insert(Order).returning(Order.id, sort_by_parameter_order=True), fresh
-        ))
+        report.new_ids = list(
+            session.scalars(insert(Order).returning(Order.id, sort_by_parameter_order=True), fresh)
+        )
     report.created = len(fresh)
     return report

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from ..timeutil import LOCAL_TZ
 
 TRUE_WORDS = {"1", "true", "yes", "y", "oui", "o", "vrai", "actif", "active"}
 FALSE_WORDS = {"0", "false", "no", "n", "non", "faux", "inactif", "inactive"}
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+)
 STATUS_WORDS = {
-    "pending": "pending", "en attente": "pending", "attente": "pending",
-    "confirmed": "confirmed", "confirmée": "confirmed", "confirmee": "confirmed", "livrée": "confirmed",
-    "cancelled": "cancelled", "canceled": "cancelled", "annulée": "cancelled", "annulee": "cancelled",
-    "refusée": "cancelled", "refusee": "cancelled",
+    "pending": "pending",
+    "en attente": "pending",
+    "attente": "pending",
+    "confirmed": "confirmed",
+    "confirmée": "confirmed",
+    "confirmee": "confirmed",
+    "livrée": "confirmed",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "annulée": "cancelled",
+    "annulee": "cancelled",
+    "refusée": "cancelled",
+    "refusee": "cancelled",
 }
 MAX_PRICE = Decimal("99999999.99")
 
@@ -57,7 +73,7 @@ def parse_datetime(value: str, column: str = "created_at") -> datetime | None:
         parsed = parsed.replace(tzinfo=LOCAL_TZ)
     if not 2000 <= parsed.year <= 2100:
         raise ValueProblem(f"{column}: {value!r} is outside 2000–2100")
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
 def parse_price(value: str) -> Decimal:
