@@ -33,9 +33,7 @@ _db_counter = itertools.count()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--db", choices=("all", *BACKENDS), default="all", help="database backend(s) to run on"
-    )
+    parser.addoption("--db", choices=("all", *BACKENDS), default="all", help="database backend(s) to run on")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -250,7 +248,9 @@ class QueryCounter:
     @property
     def count(self) -> int:
         """Return the number of statements, transaction control excluded."""
-        return len([s for s in self.statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))])
+        return len(
+            [s for s in self.statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
+        )
 
 
 @pytest.fixture

@@ -12,8 +12,14 @@ from tests.conftest import USER_PASSWORD
 from yoozak.extensions import db
 from yoozak.models import Client, Order, User
 
-ADMIN_LISTS = ["/admin/", "/admin/client_admin/", "/admin/order_admin/", "/admin/user_admin/",
-               "/admin/linkrun_admin/", "/admin/review_admin/"]
+ADMIN_LISTS = [
+    "/admin/",
+    "/admin/client_admin/",
+    "/admin/order_admin/",
+    "/admin/user_admin/",
+    "/admin/linkrun_admin/",
+    "/admin/review_admin/",
+]
 
 
 def action_token(html: str) -> str:
@@ -56,10 +62,13 @@ def test_client_links_to_its_orders_in_the_order_list(admin_client, factories):
     assert "REF-AMINA" in orders_html and "REF-KARIM" not in orders_html
 
 
-@pytest.mark.parametrize("query", ["bennani", "BENNANI", "benn", "0612345678", "+212 6 12 34", "atlas", "amina.b"])
+@pytest.mark.parametrize(
+    "query", ["bennani", "BENNANI", "benn", "0612345678", "+212 6 12 34", "atlas", "amina.b"]
+)
 def test_client_admin_search(admin_client, factories, query):
-    factories.client("Amina", "Bennani", email="amina.b@example.com", phone="06 12 34 56 78",
-                     company_name="Atlas SARL")
+    factories.client(
+        "Amina", "Bennani", email="amina.b@example.com", phone="06 12 34 56 78", company_name="Atlas SARL"
+    )
     factories.client("Karim", "Tazi", phone="0700000000")
     html = admin_client.get("/admin/client_admin/", query_string={"search": query}).get_data(as_text=True)
     assert "Amina Bennani" in html
@@ -68,8 +77,12 @@ def test_client_admin_search(admin_client, factories, query):
 
 def _post_action(admin_client, action: str, ids: list[int]):
     html = admin_client.get("/admin/client_admin/").get_data(as_text=True)
-    data = {"action": action, "rowid": [str(i) for i in ids], "csrf_token": action_token(html),
-            "url": "/admin/client_admin/"}
+    data = {
+        "action": action,
+        "rowid": [str(i) for i in ids],
+        "csrf_token": action_token(html),
+        "url": "/admin/client_admin/",
+    }
     return admin_client.post("/admin/client_admin/action/", data=data)
 
 
@@ -89,8 +102,9 @@ def test_batch_deactivate_then_activate(admin_client, factories):
 
 def test_batch_action_without_csrf_token_is_refused(admin_client, factories):
     a = factories.client("Ali", "Test")
-    response = admin_client.post("/admin/client_admin/action/",
-                                 data={"action": "deactivate", "rowid": [str(a.id)]})
+    response = admin_client.post(
+        "/admin/client_admin/action/", data={"action": "deactivate", "rowid": [str(a.id)]}
+    )
     assert response.status_code == 400
     assert db.session.get(Client, a.id).is_active is True
 
@@ -124,9 +138,16 @@ def test_user_admin_never_shows_the_hash_and_sets_passwords(admin_client, admin_
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', edit).group(1)
     response = admin_client.post(
         f"/admin/user_admin/edit/?id={admin_user.id}",
-        data={"email": admin_user.email, "username": admin_user.username, "first_name": "Adam",
-              "last_name": "Admin", "is_admin": "y", "is_active": "y", "password": "another-password-9",
-              "csrf_token": token},
+        data={
+            "email": admin_user.email,
+            "username": admin_user.username,
+            "first_name": "Adam",
+            "last_name": "Admin",
+            "is_admin": "y",
+            "is_active": "y",
+            "password": "another-password-9",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
     user = db.session.get(User, admin_user.id)
@@ -147,8 +168,15 @@ def test_assigning_a_client_in_the_admin_is_a_manual_link(admin_client, factorie
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', edit).group(1)
     response = admin_client.post(
         f"/admin/order_admin/edit/?id={order.id}",
-        data={"reference": "REF-1", "client_name": "amina b", "price": "300.00", "status": "confirmed",
-              "created_at": "2026-01-02 10:00:00", "client": str(amina.id), "csrf_token": token},
+        data={
+            "reference": "REF-1",
+            "client_name": "amina b",
+            "price": "300.00",
+            "status": "confirmed",
+            "created_at": "2026-01-02 10:00:00",
+            "client": str(amina.id),
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     saved = db.session.get(Order, order.id)
@@ -163,3 +191,31 @@ def test_admin_output_is_escaped(admin_client, factories):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
     assert "<b>Evil</b>" not in html
+
+
+def test_review_queue_page_costs_the_same_statements_for_more_items(admin_client, factories, count_queries):
+    from yoozak.models import ReviewItem
+
+    karims = [factories.client("Karim", "Alaoui", phone=f"066100000{i}") for i in range(3)]
+
+    def queue(n: int) -> None:
+        for _ in range(n):
+            o = factories.order(None, client_name="Karim Alaoui")
+            db.session.add(
+                ReviewItem(
+                    order_id=o.id,
+                    reason="namesakes",
+                    candidates=[{"client_id": k.id, "method": "name", "score": 0.9} for k in karims],
+                )
+            )
+        db.session.commit()
+
+    def statements() -> int:
+        with count_queries() as counter:
+            assert admin_client.get("/admin/review_admin/").status_code == 200
+        return counter.count
+
+    queue(2)
+    few = statements()
+    queue(10)
+    assert statements() == few

@@ -102,8 +102,15 @@ def test_password_change_voids_existing_sessions(admin_client, admin_user):
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "evil.example",
-     "http:/evil.example", "/\tx"],
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "http:/evil.example",
+        "/\tx",
+    ],
 )
 def test_off_site_next_is_ignored(client, auth, admin_user, target):
     response = auth.login(next=target)

@@ -8,8 +8,17 @@ from sqlalchemy import func, select
 from yoozak.extensions import db
 from yoozak.models import Client, LinkRun, Order, User
 
-COMMANDS = ["create-admin", "create-test-clients", "create-test-orders", "import-clients",
-            "import-orders", "link-orders", "refresh-client-stats", "check-consistency", "seed-demo"]
+COMMANDS = [
+    "create-admin",
+    "create-test-clients",
+    "create-test-orders",
+    "import-clients",
+    "import-orders",
+    "link-orders",
+    "refresh-client-stats",
+    "check-consistency",
+    "seed-demo",
+]
 
 
 def count(model) -> int:
@@ -49,8 +58,10 @@ def test_create_admin_promotes_an_existing_user(runner, plain_user):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["not-an-email", "--password", "long-enough-pw"], "EMAIL"),
-     (["boss@yoozak.ma", "--password", "short"], "at least 8")],
+    [
+        (["not-an-email", "--password", "long-enough-pw"], "EMAIL"),
+        (["boss@yoozak.ma", "--password", "short"], "at least 8"),
+    ],
 )
 def test_create_admin_refuses_bad_input(runner, args, message):
     result = runner.invoke(args=["create-admin", *args])

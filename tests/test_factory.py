@@ -10,8 +10,14 @@ from yoozak.config import ConfigurationError, normalise_database_url
 
 
 def test_config_mapping_overrides_defaults(tmp_path):
-    app = create_app({"SECRET_KEY": TEST_SECRET, "TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "CLIENTS_PER_PAGE": 40})
+    app = create_app(
+        {
+            "SECRET_KEY": TEST_SECRET,
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+            "CLIENTS_PER_PAGE": 40,
+        }
+    )
     assert app.testing
     assert app.config["CLIENTS_PER_PAGE"] == 40
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -61,6 +67,11 @@ def test_blueprints_and_admin_are_registered(app):
 
 
 def test_two_apps_can_live_side_by_side(app, tmp_path):
-    other = create_app({"SECRET_KEY": TEST_SECRET, "TESTING": True,
-                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/other.db"})
+    other = create_app(
+        {
+            "SECRET_KEY": TEST_SECRET,
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/other.db",
+        }
+    )
     assert other.extensions["admin"] is not app.extensions["admin"]

@@ -27,12 +27,16 @@ def count(model) -> int:
 
 
 def test_import_clients_reports_bad_rows_and_imports_good_ones(runner, tmp_path):
-    path = write(tmp_path, "clients.csv", CLIENT_HEADER
-                 + "amina@example.com,amina,Amina,Bennani,06 12 34 56 78,Rue 1,,oui,2026-01-15\n"
-                 + "not-an-email,x,X,Y,,,,,\n"
-                 + "karim@example.com,karim,Karim,Tazi,+212700000000,Rue 2,Atlas,no,15/02/2026\n"
-                 + "lina@example.com,lina,Lina,L,,,,,31/31/2026\n"
-                 + "AMINA@example.com,amina2,Amina,Dup,,,,,\n")
+    path = write(
+        tmp_path,
+        "clients.csv",
+        CLIENT_HEADER
+        + "amina@example.com,amina,Amina,Bennani,06 12 34 56 78,Rue 1,,oui,2026-01-15\n"
+        + "not-an-email,x,X,Y,,,,,\n"
+        + "karim@example.com,karim,Karim,Tazi,+212700000000,Rue 2,Atlas,no,15/02/2026\n"
+        + "lina@example.com,lina,Lina,L,,,,,31/31/2026\n"
+        + "AMINA@example.com,amina2,Amina,Dup,,,,,\n",
+    )
     result = runner.invoke(args=["import-clients", str(path)])
     assert result.exit_code == 0, result.output
     assert "line 3: email" in result.output
@@ -90,20 +94,31 @@ def test_missing_file_is_a_clear_error(runner, tmp_path):
 
 
 def test_import_orders_validates_each_row(runner, tmp_path):
-    path = write(tmp_path, "orders.csv", ORDER_HEADER
-                 + "A-1,Amina Bennani,,0612345678,Rue 1,Casablanca,\"1 234,50\",confirmée,2026-03-01 10:00\n"
-                 + "A-2,Karim,,,,,abc,pending,\n"
-                 + "A-3,Karim,,,,,-5,pending,\n"
-                 + "A-4,Karim,,,,,10,shipped?,\n"
-                 + "A-5,Karim,,,,,10,pending,not a date\n"
-                 + ",Nobody,,,,,10,pending,\n"
-                 + "A-1,Again,,,,,10,pending,\n"
-                 + f"A-8,{'x' * 300},,,,,10,pending,\n"
-                 + "A-9,Guest,,,,,99.90,,\n")
+    path = write(
+        tmp_path,
+        "orders.csv",
+        ORDER_HEADER
+        + 'A-1,Amina Bennani,,0612345678,Rue 1,Casablanca,"1 234,50",confirmée,2026-03-01 10:00\n'
+        + "A-2,Karim,,,,,abc,pending,\n"
+        + "A-3,Karim,,,,,-5,pending,\n"
+        + "A-4,Karim,,,,,10,shipped?,\n"
+        + "A-5,Karim,,,,,10,pending,not a date\n"
+        + ",Nobody,,,,,10,pending,\n"
+        + "A-1,Again,,,,,10,pending,\n"
+        + f"A-8,{'x' * 300},,,,,10,pending,\n"
+        + "A-9,Guest,,,,,99.90,,\n",
+    )
     result = runner.invoke(args=["import-orders", str(path)])
     assert result.exit_code == 0, result.output
-    for line, reason in [(3, "price"), (4, "price"), (5, "status"), (6, "created_at"), (7, "reference"),
-                         (8, "already on line 2"), (9, "client_name: 300 characters")]:
+    for line, reason in [
+        (3, "price"),
+        (4, "price"),
+        (5, "status"),
+        (6, "created_at"),
+        (7, "reference"),
+        (8, "already on line 2"),
+        (9, "client_name: 300 characters"),
+    ]:
         assert f"line {line}: " in result.output and reason in result.output
     assert "2 orders imported, 0 already present, 7 row(s) rejected" in result.output
     first = db.session.scalar(select(Order).where(Order.reference == "A-1"))
@@ -115,9 +130,13 @@ def test_import_orders_validates_each_row(runner, tmp_path):
 
 def test_imported_orders_are_linked_on_arrival(runner, tmp_path, factories):
     amina = factories.client("Amina", "Bennani", phone="0612345678")
-    path = write(tmp_path, "orders.csv", ORDER_HEADER
-                 + "B-1,Amina Bennani,,+212 6 12 34 56 78,,,300,confirmed,\n"
-                 + "B-2,Someone Else,,0700000001,,,100,pending,\n")
+    path = write(
+        tmp_path,
+        "orders.csv",
+        ORDER_HEADER
+        + "B-1,Amina Bennani,,+212 6 12 34 56 78,,,300,confirmed,\n"
+        + "B-2,Someone Else,,0700000001,,,100,pending,\n",
+    )
     result = runner.invoke(args=["import-orders", str(path)])
     assert "Linked on arrival" in result.output
     db.session.expire_all()
@@ -135,7 +154,9 @@ def test_importing_the_same_orders_twice_is_a_no_op(runner, tmp_path):
 
 
 def test_semicolon_separated_files_from_french_excel(runner, tmp_path):
-    path = write(tmp_path, "orders.csv", "\ufeffreference;client_name;price;status\nD-1;Amina;12,50;annulée\n")
+    path = write(
+        tmp_path, "orders.csv", "\ufeffreference;client_name;price;status\nD-1;Amina;12,50;annulée\n"
+    )
     result = runner.invoke(args=["import-orders", str(path)])
     assert "1 orders imported" in result.output
     order = db.session.scalar(select(Order))

@@ -36,8 +36,14 @@ class Factories:
         self.session.commit()
         return user
 
-    def client(self, first_name: str = "Amine", last_name: str | None = None, email: str | None = None,
-               created_at: datetime | None = None, **fields) -> Client:
+    def client(
+        self,
+        first_name: str = "Amine",
+        last_name: str | None = None,
+        email: str | None = None,
+        created_at: datetime | None = None,
+        **fields,
+    ) -> Client:
         """Create a client and its user account."""
         n = next(_seq)
         user = User(

@@ -63,8 +63,11 @@ class Cluster:
 
     def stop(self) -> None:
         """Stop the server and remove its files."""
-        _run(self, [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop"],
-             check=False)
+        _run(
+            self,
+            [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop"],
+            check=False,
+        )
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 
@@ -74,7 +77,9 @@ def _run(cluster_or_flag, argv: list[str], check: bool = True) -> subprocess.Com
         argv = ["runuser", "-u", "postgres", "--", *argv]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if check and result.returncode != 0:
-        raise PostgresUnavailable(f"{' '.join(argv)} failed: {result.stderr.strip() or result.stdout.strip()}")
+        raise PostgresUnavailable(
+            f"{' '.join(argv)} failed: {result.stderr.strip() or result.stdout.strip()}"
+        )
     return result
 
 
@@ -87,8 +92,21 @@ def start_cluster(settings: dict[str, str] | None = None) -> Cluster:
     if as_postgres:
         shutil.chown(root, "postgres", "postgres")
     os.chmod(root, 0o755)
-    _run(as_postgres, [str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust",
-                       "-E", "UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C"])
+    _run(
+        as_postgres,
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
+        ],
+    )
     port = free_port()
     options = {
         "listen_addresses": "'127.0.0.1'",
@@ -102,8 +120,20 @@ def start_cluster(settings: dict[str, str] | None = None) -> Cluster:
     with open(datadir / "postgresql.conf", "a", encoding="utf-8") as conf:
         conf.writelines(f"{k} = {v}\n" for k, v in options.items())
     cluster = Cluster(datadir, port, bindir, as_postgres)
-    _run(cluster, [str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(root / "server.log"), "-w",
-                   "-t", "60", "start"])
+    _run(
+        cluster,
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-l",
+            str(root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+    )
     _wait_ready(cluster)
     return cluster
 

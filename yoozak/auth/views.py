@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import User
 from . import bp
 from .forms import EmptyForm, LoginForm
@@ -32,7 +33,39 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+THROTTLED = "Trop de tentatives de connexion : réessayez dans quelques minutes."
+
+
+def _failure_limit() -> str:
+    return str(current_app.config["LOGIN_FAILURE_LIMIT"])
+
+
+def _account_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count: an admin who logs in and out all day is never throttled.
+    return response.status_code in (400, 401, 403)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    _failure_limit,
+    key_func=get_remote_address,
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message=THROTTLED,
+    scope="login-address",
+)
+@limiter.limit(
+    _failure_limit,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message=THROTTLED,
+    scope="login-account",
+)
 def login():
     """Show the login form and open a session for an active user with the right password."""
     if current_user.is_authenticated:
