@@ -68,11 +68,20 @@ def run(clients: int, orders: int, new: int, sample: int) -> str:
     with app.app_context():
         log(f"link-orders --force over {orders} orders …")
         summary = {}
-        force_s = timed(lambda: summary.setdefault("force", link_orders(db.session, LinkOptions(force=True))))
+        workers = int(app.config["LINK_WORKERS"])  # as `flask link-orders` runs
+        force_s = timed(
+            lambda: summary.setdefault(
+                "force", link_orders(db.session, LinkOptions(force=True, workers=workers))
+            )
+        )
         create_test_orders(db.session, new, seed=4242)
         log(f"plain link-orders over {new} new orders …")
-        plain_s = timed(lambda: summary.setdefault("plain", link_orders(db.session, LinkOptions())))
-        second_s = timed(lambda: summary.setdefault("again", link_orders(db.session, LinkOptions())))
+        plain_s = timed(
+            lambda: summary.setdefault("plain", link_orders(db.session, LinkOptions(workers=workers)))
+        )
+        second_s = timed(
+            lambda: summary.setdefault("again", link_orders(db.session, LinkOptions(workers=workers)))
+        )
         linked = db.session.scalar(select(func.count()).where(Order.client_id.is_not(None)))
         log(f"literal cascade on {sample} orders …")
         per_order = reference_seconds_per_order(db.session, sample)

@@ -309,3 +309,10 @@ def test_a_dry_run_does_not_mark_orders_examined(factories, people):
     order(factories, client_name="Karim Alaoui")
     link_orders(db.session, LinkOptions(dry_run=True))
     assert link_orders(db.session, LinkOptions()).examined == 1
+
+
+def test_a_run_with_nothing_to_examine_does_not_read_the_clients(app, people, count_queries):
+    with count_queries() as counter:
+        summary = link_orders(db.session, LinkOptions())
+    assert summary.examined == 0
+    assert not any("FROM clients JOIN users" in s for s in counter.statements)

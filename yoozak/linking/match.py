@@ -300,7 +300,6 @@ class ClientIndex:
         "by_phone",
         "clients",
         "comparisons",
-        "doors",
         "token_df",
     )
 
@@ -315,7 +314,6 @@ class ClientIndex:
         self.token_df: dict[str, int] = defaultdict(int)
         # Parsed addresses of the clients whose address names a door, parsed once: a common
         # name's bearers are all looked at for every order bearing it.
-        self.doors: dict[int, _Door] = {}
         self.comparisons = 0  # name comparisons made through this index (tests, profiling)
 
     @classmethod
@@ -340,11 +338,15 @@ class ClientIndex:
             self.by_name[client.name].append(client.id)
         for stem in _stems(client.name):
             self.token_df[stem] += 1
-        door = _address_parts(client.address) if client.address else None
-        if door is not None:
-            self.doors[client.id] = door
-        else:
-            self.doors.pop(client.id, None)
+
+    def door(self, client_id: int) -> _Door | None:
+        """The parsed delivery door of a client, parsed when first needed (cached by address).
+
+        Parsing every client's address up front cost seconds per run; only the few clients
+        whose name fits an order are ever compared by address.
+        """
+        client = self.clients.get(client_id)
+        return _address_parts(client.address) if client is not None and client.address else None
 
     def near_phone(self, phone: str) -> set[int]:
         """Clients whose phone differs from phone by one digit or two swapped adjacent digits."""
@@ -646,13 +648,12 @@ class Matcher:
         order_tokens = len(order.name.split())
         if door is None or order_tokens < 2:
             return None  # "Alaoui" at the family's door could be any of the household
-        doors = self.index.doors
         # Every name within the margin counts, so that a sibling whose first name is close
         # (a typo away) and who lives at the same door makes the order ambiguous.
         home = [
             c
             for c in near
-            if (other := doors.get(c.client_id)) is not None
+            if (other := self.index.door(c.client_id)) is not None
             and _door_similarity(door, other) >= _ADDRESS_MATCH
         ]
         if len(home) != 1 or home[0].score < self.threshold:

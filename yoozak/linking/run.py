@@ -171,7 +171,9 @@ def link_orders(
 def _link_locked(session, options, progress, index) -> LinkSummary:
     run = _start_run(session, options)
     summary = LinkSummary(run_id=run.id)
-    matcher = Matcher(index or load_index(session), threshold=options.threshold)
+    if index is None and count_candidates(session, options) == 0:
+        index = ClientIndex()  # nothing to examine: skip reading every client
+    matcher = Matcher(index if index is not None else load_index(session), threshold=options.threshold)
     try:
         with DecisionPool(matcher, options.workers) as pool:
             _link_batches(session, options, progress, run, summary, pool)
