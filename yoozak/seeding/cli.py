@@ -51,32 +51,31 @@ def _report_errors(report) -> None:
         click.echo(f"  ... and {len(report.errors) - MAX_LISTED_ERRORS} more rejected rows", err=True)
 
 
-@click.command("import-clients")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-def import_clients(file: Path) -> None:
-    """Import clients from a UTF-8 CSV (email, username, first_name, last_name, phone, ...)."""
+def _import(importer, file: Path, noun: str):
+    """Run one importer in one transaction, report rejected rows, and print the summary."""
     try:
-        report = run_import_clients(db.session, file)
+        report = importer(db.session, file)
         db.session.commit()
     except CsvFileError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     _report_errors(report)
-    click.echo(report.summary("clients"))
+    click.echo(report.summary(noun))
+    return report
+
+
+@click.command("import-clients")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def import_clients(file: Path) -> None:
+    """Import clients from a UTF-8 CSV (email, username, first_name, last_name, phone, ...)."""
+    _import(run_import_clients, file, "clients")
 
 
 @click.command("import-orders")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def import_orders(file: Path) -> None:
     """Import orders from a UTF-8 CSV (reference, client_name, email, phone, ...) and link them."""
-    try:
-        report = run_import_orders(db.session, file)
-        db.session.commit()
-    except CsvFileError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    _report_errors(report)
-    click.echo(report.summary("orders"))
+    report = _import(run_import_orders, file, "orders")
     if report.new_ids:
         _link_new(report.new_ids)
 
