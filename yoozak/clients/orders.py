@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..formatting import format_mad, iso_utc
 from ..models import Order, OrderStatus
 from ..timeutil import LOCAL_TZ, to_local, utcnow
+from .paging import Page, last_page
 
 MAX_ORDERS_PER_PAGE = 100
 MAX_PAGE = 1_000_000
@@ -36,21 +37,6 @@ METHOD_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class OrderPage:
-    """One page of a client's order history."""
-
-    items: list[Order]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        """Return the number of pages (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
-
-
 def parse_page(raw: str | None, default: int = 1, high: int = MAX_PAGE) -> int | None:
     """Return a page number or size in [1, high], `default` when absent, None when invalid."""
     if raw is None or raw.strip() == "":
@@ -61,13 +47,13 @@ def parse_page(raw: str | None, default: int = 1, high: int = MAX_PAGE) -> int |
     return int(raw)
 
 
-def client_orders(session: Session, client_id: int, page: int, per_page: int) -> OrderPage:
+def client_orders(session: Session, client_id: int, page: int, per_page: int) -> Page[Order]:
     """Return a page of a client's orders, newest first: a count and the rows.
 
     A page past the end gives the last page; both statements use ix_orders_client_created.
     """
     total = session.scalar(select(func.count()).select_from(Order).where(Order.client_id == client_id)) or 0
-    pages = max(1, -(-total // per_page))
+    pages = last_page(total, per_page)
     page = min(max(1, page), pages)
     rows = session.scalars(
         select(Order)
@@ -76,7 +62,7 @@ def client_orders(session: Session, client_id: int, page: int, per_page: int) ->
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return OrderPage(list(rows), total, page, per_page)
+    return Page(list(rows), total, page, per_page)
 
 
 def order_json(order: Order) -> dict[str, object]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Client, Order
 from ..timeutil import days_ago, local_day_start_utc, utcnow
+from .paging import Page, last_page
 from .search import MAX_QUERY_LENGTH, build_search
 from .search import search_condition as search_condition  # part of this module's API
 
@@ -169,21 +170,6 @@ def sort_clauses(sort: str) -> list:
     return [primary, Client.id.desc() if descending else Client.id.asc()]
 
 
-@dataclass(frozen=True)
-class ClientPage:
-    """One page of the client list."""
-
-    items: list[Client]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        """Return the number of pages (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
-
-
 def _page_ids(params: ClientListParams, order: list, page: int, ids: list[int] | None = None):
     """Return the subquery picking one page of client ids.
 
@@ -219,15 +205,11 @@ def _sparse_ids(session: Session, params: ClientListParams) -> list[int] | None:
     return ids if len(ids) <= SPARSE_MATCHES else None
 
 
-def _last_page(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
-
-
 def _rows(session: Session, ids, order: list, *extra) -> list:
     return session.execute(select(Client, *extra).join(ids, ids.c.id == Client.id).order_by(*order)).all()
 
 
-def _search_page(session: Session, params: ClientListParams, order: list) -> ClientPage:
+def _search_page(session: Session, params: ClientListParams, order: list) -> Page[Client]:
     """Return a page of a text search, in two statements whatever the page size.
 
     First the matches' ids, if they are few (see _sparse_ids): their count is known, and
@@ -237,23 +219,23 @@ def _search_page(session: Session, params: ClientListParams, order: list) -> Cli
     """
     ids = _sparse_ids(session, params)
     if ids is not None:
-        page = min(params.page, _last_page(len(ids), params.per_page))
+        page = min(params.page, last_page(len(ids), params.per_page))
         rows = _rows(session, _page_ids(params, order, page, ids), order) if ids else []
-        return ClientPage([row[0] for row in rows], len(ids), page, params.per_page)
+        return Page([row[0] for row in rows], len(ids), page, params.per_page)
     total = _count_query(params).scalar_subquery()
     unfiltered = params.status == "all" and params.period == "all"
     if unfiltered and (search := build_search(params.q)) is not None and search.total is not None:
         total = search.total
     rows = _rows(session, _page_ids(params, order, params.page), order, total)
     if rows:
-        return ClientPage([row[0] for row in rows], int(rows[0][1]), params.page, params.per_page)
+        return Page([row[0] for row in rows], int(rows[0][1]), params.page, params.per_page)
     count = session.scalar(_count_query(params)) or 0
-    page = _last_page(count, params.per_page)
+    page = last_page(count, params.per_page)
     rows = _rows(session, _page_ids(params, order, page), order)
-    return ClientPage([row[0] for row in rows], count, page, params.per_page)
+    return Page([row[0] for row in rows], count, page, params.per_page)
 
 
-def list_clients(session: Session, params: ClientListParams) -> ClientPage:
+def list_clients(session: Session, params: ClientListParams) -> Page[Client]:
     """Return one page of clients: a count and the rows (two statements).
 
     The page's ids are picked first by a subquery that walks the sort column's index alone
@@ -265,9 +247,9 @@ def list_clients(session: Session, params: ClientListParams) -> ClientPage:
     if search is not None and search.likes is not None:
         return _search_page(session, params, order)
     total = session.scalar(_count_query(params)) or 0
-    page = min(params.page, _last_page(total, params.per_page))
+    page = min(params.page, last_page(total, params.per_page))
     rows = _rows(session, _page_ids(params, order, page), order)
-    return ClientPage([row[0] for row in rows], total, page, params.per_page)
+    return Page([row[0] for row in rows], total, page, params.per_page)
 
 
 def client_stats(session: Session, now: datetime | None = None) -> dict[str, int]:
