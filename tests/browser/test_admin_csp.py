@@ -154,3 +154,29 @@ def test_review_button_links_the_order_with_csrf(admin_page, shop):
     assert violations(admin_page) == []
     db.session.expire_all()
     assert db.session.get(type(shop["order"]), shop["order"].id).client_id == target.id
+
+
+def test_edit_forms_save_under_the_policy(admin_page, shop):
+    page = admin_page.page
+    order = shop["order"]
+    visit(admin_page, f"/admin/order_admin/edit/?id={order.id}")
+    page.click("#created_at")  # the date picker opens its calendar
+    expect(page.locator(".daterangepicker").first).to_be_visible()
+    page.click("#city")  # a click elsewhere closes it
+    page.fill("#city", "Marrakech")
+    page.click("input[type=submit][value='Save'], input[type=submit][value='Enregistrer']")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert violations(admin_page) == []
+    db.session.expire_all()
+    assert db.session.get(type(order), order.id).city == "Marrakech"
+
+    client = shop["clients"][0]
+    visit(admin_page, f"/admin/client_admin/edit/?id={client.id}")
+    page.fill("#company_name", "Atlas Chaussures")
+    page.click("input[type=submit][value='Save'], input[type=submit][value='Enregistrer']")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert violations(admin_page) == []
+    db.session.expire_all()
+    assert db.session.get(Client, client.id).company_name == "Atlas Chaussures"
