@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from .config import DEFAULTS, check_secret_key, from_environment, normalise_database_url, sqlite_uri
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .routing import init_routing
 from .security import init_security_headers
 
 
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     check_secret_key(app.config["SECRET_KEY"])
 
     configure_logging(app)
+    init_routing(app)
     register_extensions(app)
     register_blueprints(app)
     register_admin(app)
