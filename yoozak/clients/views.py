@@ -64,7 +64,7 @@ def client_list():
         page=page,
         params=parsed.params,
         errors=parsed.errors,
-        stats=client_stats(db.session),
+        stats=client_stats(db.session, with_orders=False),  # the list shows client figures only
         status_choices=STATUS_CHOICES,
         period_choices=PERIOD_CHOICES,
         sort_choices=SORT_CHOICES,
