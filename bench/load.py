@@ -19,6 +19,7 @@ import json
 import math
 import os
 import random
+import resource
 import secrets
 import signal
 import sqlite3
@@ -54,6 +55,7 @@ KINDS = (
     "toggle status",
 )
 TARGET_P95_MS = 200
+SETTLE_SECONDS = 20
 # A server tuned for the data set; the rest is the throwaway cluster's (fsync off etc.).
 PG_SETTINGS = {"shared_buffers": "'1GB'", "effective_cache_size": "'4GB'", "work_mem": "'16MB'"}
 
@@ -240,11 +242,43 @@ def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
         process.wait()
 
 
+def cpu_seconds(session_id: int | None = None, parent_id: int | None = None) -> float:
+    """Return the CPU time (user + system) of the live processes of a session or of a parent and it."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat_path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_path.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        pid, ppid, sid = int(stat_path.parent.name), int(fields[1]), int(fields[3])
+        if sid == session_id or parent_id in (ppid, pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def postmaster_pid(cluster) -> int:
+    """Return the pid of the cluster's server process."""
+    return int((cluster.datadir / "postmaster.pid").read_text().split()[0])
+
+
+@dataclass
+class Server:
+    """A running gunicorn: its address and its master's pid (the session of its workers)."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
 def serve(
     url: str, workers: int, worker_class: str = "gthread", threads: int = 4, log_path: Path | None = None
-) -> Iterator[str]:
-    """Serve the app with gunicorn on a free 127.0.0.1 port; yield its base URL; stop it after."""
+) -> Iterator[Server]:
+    """Serve the app with gunicorn on a free 127.0.0.1 port; yield it; stop it after.
+
+    Keep-alive outlasts the users' think time: otherwise the server closes an idle connection
+    just as a user sends a POST on it, which the client cannot safely retry.
+    """
     from tests.support.postgres import free_port
 
     port = free_port()
@@ -256,7 +290,8 @@ def serve(
     argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", worker_class]
     if worker_class == "gthread":
         argv += ["--threads", str(threads)]
-    argv += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048", "wsgi:app"]
+    argv += ["--bind", f"127.0.0.1:{port}", "--keep-alive", "75", "--backlog", "2048"]
+    argv += ["--log-level", "warning", "wsgi:app"]
     with ExitStack() as stack:
         out = stack.enter_context(open(log_path, "wb")) if log_path else subprocess.DEVNULL
         process = subprocess.Popen(
@@ -265,7 +300,7 @@ def serve(
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_http(base + "/auth/login", process)
-            yield base
+            yield Server(base, process.pid)
         finally:
             _stop(process)
 
@@ -407,7 +442,14 @@ def _row(name: str, s: KindStats, errors: int) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
-def report(args, result: LoadResult, loads: tuple[str, str], fill: str, failures: list[str]) -> str:
+def report(
+    args,
+    result: LoadResult,
+    loads: tuple[str, str],
+    fill: str,
+    failures: list[str],
+    cpu: dict[str, float] | None = None,
+) -> str:
     """Render the Markdown section for BENCHMARKS.md."""
     think = f"{args.think[0]:g}–{args.think[1]:g} s" if args.think[1] > 0 else "none"
     threads = f" × {args.threads} threads" if args.worker_class == "gthread" else ""
@@ -438,6 +480,13 @@ def report(args, result: LoadResult, loads: tuple[str, str], fill: str, failures
         f"Whole run (ramp included): {whole.count} requests, {whole.rps:.1f} req/s, p95 {whole.p95:.0f} ms,"
         f" {result.error_count} errors. Logins (during the ramp) — " + "; ".join(logins) + ".",
     ]
+    if cpu:
+        server_ms = (cpu["gunicorn"] + cpu["PostgreSQL"]) * 1000 / max(1, whole.count)
+        lines.append(
+            "CPU used during the run: "
+            + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in cpu.items())
+            + f"; the server (gunicorn + PostgreSQL) {server_ms:.0f} ms of CPU per request."
+        )
     verdict = "met" if not failures else "MISSED: " + "; ".join(failures)
     lines.append(f"Target (no errors, steady p95 ≤ {TARGET_P95_MS} ms): {verdict}.")
     if result.driver_warnings:
@@ -448,6 +497,8 @@ def report(args, result: LoadResult, loads: tuple[str, str], fill: str, failures
 def check_target(result: LoadResult) -> list[str]:
     """Return why the target is missed (empty when it is met)."""
     failures = []
+    if not result.steady[ALL].count:
+        failures.append("no steady phase: the users were still logging in when the run ended")
     if result.error_count:
         failures.append(f"{result.error_count} errors")
     if result.steady[ALL].p95 > TARGET_P95_MS:
@@ -468,7 +519,8 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--source", type=Path, help="SQLite file to copy (default: the pages benchmark's)")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--admins", type=int, default=50, help="admin accounts the users share")
-    parser.add_argument("--spawn-rate", type=float, default=5.0)
+    # Slow enough that the logins (scrypt: ~0.2 s of CPU each) don't swamp the ramp.
+    parser.add_argument("--spawn-rate", type=float, default=1.0)
     parser.add_argument("--steady", type=int, default=90, help="seconds of steady load after the ramp")
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
@@ -476,7 +528,9 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--runs", type=int, default=1, help="locust runs against the same server")
     args = parser.parse_args(argv)
-    args.ramp = math.ceil(args.users / args.spawn_rate)
+    # The run lasts the ramp, time for the last users to log in and run their tour, and the
+    # steady phase; the report measures the steady phase from when the last user was ready.
+    args.duration = math.ceil(args.users / args.spawn_rate) + SETTLE_SECONDS + args.steady
     return args
 
 
@@ -501,6 +555,32 @@ def fill_database(args, url: str) -> str:
     )
 
 
+def measure(args, server: Server, postmaster: int, sample_path: Path, run: int):
+    """Run locust once; return its result, the CPU seconds each side used, and the load averages."""
+    before = load_average()
+    start = (
+        cpu_seconds(session_id=server.pid),
+        cpu_seconds(parent_id=postmaster),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    result = run_locust(
+        server.url,
+        sample_path,
+        RESULTS / f"load-run{run}",
+        args.users,
+        args.spawn_rate,
+        args.duration,
+        tuple(args.think),
+    )
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # locust, reaped by now
+    cpu = {
+        "gunicorn": cpu_seconds(session_id=server.pid) - start[0],
+        "PostgreSQL": cpu_seconds(parent_id=postmaster) - start[1],
+        "locust": children.ru_utime + children.ru_stime - start[2].ru_utime - start[2].ru_stime,
+    }
+    return result, cpu, (before, load_average())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start PostgreSQL, fill it, serve with gunicorn, drive with locust; exit 1 if the target is missed."""
     from tests.support.postgres import start_cluster
@@ -517,21 +597,14 @@ def main(argv: list[str] | None = None) -> int:
         admins = create_admins(url, args.admins)
         sample_path = RESULTS / "load-sample.json"
         write_sample(url, admins, sample_path)
-        with serve(url, args.workers, args.worker_class, args.threads, RESULTS / "load-gunicorn.log") as base:
+        with serve(
+            url, args.workers, args.worker_class, args.threads, RESULTS / "load-gunicorn.log"
+        ) as server:
             for run in range(1, args.runs + 1):
-                log(f"run {run}: {args.users} users against {base} for {args.ramp + args.steady} s …")
-                before = load_average()
-                result = run_locust(
-                    base,
-                    sample_path,
-                    RESULTS / f"load-run{run}",
-                    args.users,
-                    args.spawn_rate,
-                    args.ramp + args.steady,
-                    tuple(args.think),
-                )
+                log(f"run {run}: {args.users} users against {server.url} for {args.duration} s …")
+                result, cpu, loads = measure(args, server, postmaster_pid(cluster), sample_path, run)
                 failures = check_target(result)
-                print(report(args, result, (before, load_average()), fill, failures), flush=True)
+                print(report(args, result, loads, fill, failures, cpu), flush=True)
                 for error in (result.failures + result.exceptions)[:10]:
                     log(f"  {error}")
                 status |= 1 if failures else 0

@@ -32,11 +32,13 @@ def test_load_run_at_tiny_scale(backend: str, database_url: str, tmp_path: Path)
     assert json.loads(sample_path.read_text(encoding="utf-8")) == sample
     assert sample["client_ids"] and sample["emails"] and sample["names"] and sample["phones"]
 
-    with load.serve(database_url, workers=2, worker_class="gthread", threads=2) as base_url:
+    with load.serve(database_url, workers=2, worker_class="gthread", threads=2) as server:
         result = load.run_locust(
-            base_url, sample_path, tmp_path / "locust", users=6, spawn_rate=6, seconds=12
+            server.url, sample_path, tmp_path / "locust", users=6, spawn_rate=6, seconds=12
         )
+        served_cpu = load.cpu_seconds(session_id=server.pid)
 
+    assert served_cpu > 0  # the workers are found in the master's session
     assert result.failures == [] and result.exceptions == []
     assert result.error_count == 0
     sent = {name for name, stats in result.whole.items() if stats.count > 0}

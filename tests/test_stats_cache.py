@@ -6,6 +6,7 @@ under load (BENCHMARKS.md, "Load") that count was most of the server's time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -92,6 +93,22 @@ def test_the_list_page_counts_no_order(app, admin_client, shop, count_queries):
         html = admin_client.get("/client/").get_data(as_text=True)
     assert 'data-stat="total_clients">2<' in html
     assert not [s for s in counter.statements if "FROM orders" in s]
+
+
+UNFILTERED_CLIENT_COUNT = re.compile(r"count\(\*\) AS count_\d+\s+FROM clients\)")
+
+
+@pytest.mark.parametrize(("query", "stats_counts_clients"), [("", False), ("?status=inactive", True)])
+def test_an_unfiltered_list_counts_its_clients_once(
+    app, admin_client, shop, count_queries, query, stats_counts_clients
+):
+    set_clients_active(db.session, [shop["salma"].id], False)
+    db.session.commit()
+    with count_queries() as counter:
+        html = admin_client.get(f"/client/{query}").get_data(as_text=True)
+    sql = "\n".join(counter.statements)
+    assert bool(UNFILTERED_CLIENT_COUNT.search(sql)) is stats_counts_clients
+    assert 'data-stat="total_clients">2<' in html and 'data-stat="inactive_clients">1<' in html
 
 
 def test_client_figures_alone(app, shop):
