@@ -23,11 +23,15 @@ import time
 from pathlib import Path
 from urllib.parse import quote_plus
 
+import gevent
 from locust import between, constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 SAMPLE = json.loads(Path(os.environ["YOOZAK_LOAD_SAMPLE"]).read_text(encoding="utf-8"))
 THINK = [float(s) for s in os.environ.get("YOOZAK_LOAD_THINK", "0,0").split(",")]
+# Seconds to run once every user is ready (0: until --run-time): the steady phase is then
+# as long as asked, however long the logins took on a busy machine.
+STEADY = float(os.environ.get("YOOZAK_LOAD_STEADY", "0"))
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SORTS = ("name", "-name", "-orders", "orders", "-spent", "spent", "-last_order", "last_order", "created_at")
@@ -63,6 +67,9 @@ class Admin(FastHttpUser):
         for kind in TOUR:
             kind(self)
         _raw["ready"].append(time.time())
+        runner = self.environment.runner
+        if STEADY and runner is not None and len(_raw["ready"]) == runner.target_user_count:
+            gevent.spawn_later(STEADY, runner.quit)
 
     def login(self) -> None:
         """Post the login form (a 302 to the client list is the only success)."""

@@ -34,7 +34,7 @@ def test_load_run_at_tiny_scale(backend: str, database_url: str, tmp_path: Path)
 
     with load.serve(database_url, workers=2, worker_class="gthread", threads=2) as server:
         result = load.run_locust(
-            server.url, sample_path, tmp_path / "locust", users=6, spawn_rate=6, seconds=12
+            server.url, sample_path, tmp_path / "locust", users=6, spawn_rate=6, seconds=120, steady=4
         )
         served_cpu = load.cpu_seconds(session_id=server.pid)
 
