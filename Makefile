@@ -77,7 +77,7 @@ format: $(VENV)/.dev ## Format and sort imports with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.dev ## Run the benchmarks and print their tables (copy them into BENCHMARKS.md)
+bench: $(VENV)/.dev system-test-deps ## Run the benchmarks (the load one needs PostgreSQL) and print their tables for BENCHMARKS.md
 	$(BIN)/python -m bench
 
 clean: ## Remove the virtualenv and caches (keeps instance/)

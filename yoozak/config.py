@@ -17,6 +17,9 @@ DEFAULTS: dict[str, object] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "CLIENTS_PER_PAGE": 25,
     "CLIENTS_MAX_PER_PAGE": 100,
+    # Seconds the stats header reuses its order figures (total, linked, unlinked) per worker
+    # process; 0 counts them on every request. Client figures are always live.
+    "CLIENT_STATS_ORDERS_TTL": 10,
     "LINK_THRESHOLD": 0.7,
     "LINK_BATCH_SIZE": 5000,
     "LINK_WORKERS": min(os.cpu_count() or 1, 4),  # processes deciding in parallel

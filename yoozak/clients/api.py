@@ -20,7 +20,7 @@ from .services import client_stats, set_clients_active
 @bp.get("/api/stats/")
 def api_stats():
     """Return the live figures of the stats header."""
-    return jsonify(client_stats(db.session))
+    return jsonify(client_stats(db.session, orders_ttl=current_app.config["CLIENT_STATS_ORDERS_TTL"]))
 
 
 @bp.get("/api/<int:client_id>/orders/")

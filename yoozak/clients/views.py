@@ -59,12 +59,16 @@ def client_list():
         current_app.config["CLIENTS_MAX_PER_PAGE"],
     )
     page = list_clients(db.session, parsed.params)
+    params = parsed.params
+    unfiltered = not params.q and params.status == "all" and params.period == "all"
+    # The list shows client figures only; an unfiltered page has just counted every client.
+    stats = client_stats(db.session, with_orders=False, total_clients=page.total if unfiltered else None)
     return render_template(
         "clients/list.html",
         page=page,
         params=parsed.params,
         errors=parsed.errors,
-        stats=client_stats(db.session),
+        stats=stats,
         status_choices=STATUS_CHOICES,
         period_choices=PERIOD_CHOICES,
         sort_choices=SORT_CHOICES,
