@@ -19,7 +19,15 @@ from typing import NamedTuple
 from jellyfish import damerau_levenshtein_distance, jaro_winkler_similarity
 
 from .names_ma import ADDRESS_CITIES, ADDRESS_WORDS
-from .normalize import is_known_name, is_typo, name_block_keys, phonetic_code, strip_article, variant_fold
+from .normalize import (
+    is_known_name,
+    is_typo,
+    name_block_keys,
+    normalize_address,
+    phonetic_code,
+    strip_article,
+    variant_fold,
+)
 
 __all__ = [
     "Candidate",
@@ -40,7 +48,9 @@ class ClientKeys:
     email: str | None  # normalize_email
     phone: str | None  # normalize_phone (E.164)
     name: str  # normalize_name
-    address: str = ""  # normalize_address (city included when known)
+    # As typed or already normalised: normalize_address runs (cached, idempotent) only when
+    # the client is compared by address, which few clients of a run ever are.
+    address: str = ""  # city included when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,11 @@ class Candidate:
     method: str
     score: float
 
+    def __reduce__(self):
+        # Pickled as a plain tuple: worker processes send a million decisions back, and the
+        # dataclass default (a state dict rebuilt through fields()) costs the parent seconds.
+        return (Candidate, (self.client_id, self.method, self.score))
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -68,6 +83,10 @@ class Decision:
     score: float | None
     candidates: tuple[Candidate, ...]
     reason: str
+
+    def __reduce__(self):
+        fields = (self.order_id, self.outcome, self.client_id, self.method, self.score)
+        return (Decision, (*fields, self.candidates, self.reason))
 
 
 # --------------------------------------------------------------------------- name scoring
@@ -346,7 +365,9 @@ class ClientIndex:
         whose name fits an order are ever compared by address.
         """
         client = self.clients.get(client_id)
-        return _address_parts(client.address) if client is not None and client.address else None
+        if client is None or not client.address:
+            return None
+        return _address_parts(normalize_address(client.address))
 
     def near_phone(self, phone: str) -> set[int]:
         """Clients whose phone differs from phone by one digit or two swapped adjacent digits."""
