@@ -66,7 +66,7 @@ _ZERO = {
 }
 
 
-def _refresh(conn: Connection, client_ids: list[int] | None) -> None:
+def _refresh(conn: Connection, client_ids: list[int] | None) -> int:
     # Only rows whose figures change are written: each write also moves the client in the
     # indexes on orders_count, total_spent and last_order_at.
     agg = aggregate_select(client_ids).subquery("agg")
@@ -82,17 +82,22 @@ def _refresh(conn: Connection, client_ids: list[int] | None) -> None:
     reset = update(Client).where(no_orders, not_zero).values(**keep_updated_at, **_ZERO)
     if client_ids is not None:
         reset = reset.where(Client.id.in_(client_ids))
-    conn.execute(reset)
+    written = conn.execute(reset).rowcount
     differs = or_(*(getattr(Client, name).is_distinct_from(agg.c[name]) for name in AGGREGATE_FIELDS))
-    conn.execute(
-        update(Client)
-        .where(Client.id == agg.c.client_id, differs)
-        .values(**keep_updated_at, **{name: agg.c[name] for name in AGGREGATE_FIELDS})
+    return (
+        written
+        + conn.execute(
+            update(Client)
+            .where(Client.id == agg.c.client_id, differs)
+            .values(**keep_updated_at, **{name: agg.c[name] for name in AGGREGATE_FIELDS})
+        ).rowcount
     )
 
 
-def refresh_aggregates(conn: Connection, client_ids: Iterable[int] | None = None) -> None:
+def refresh_aggregates(conn: Connection, client_ids: Iterable[int] | None = None) -> int:
     """Recompute the aggregates of the given clients (all clients when None).
+
+    Return how many clients had figures that differed, i.e. were written.
 
     Many clients (a link run over every order) are recomputed in one pass over all the
     orders, cheaper than thousands of look-ups per chunk of ids; the rows written are the
@@ -103,10 +108,8 @@ def refresh_aggregates(conn: Connection, client_ids: Iterable[int] | None = None
         if len(client_ids) > FULL_REFRESH_FROM:
             client_ids = None
     if client_ids is None:
-        _refresh(conn, None)
-        return
-    for chunk in _chunks(client_ids):
-        _refresh(conn, chunk)
+        return _refresh(conn, None)
+    return sum(_refresh(conn, chunk) for chunk in _chunks(client_ids))
 
 
 @dataclass(frozen=True)
