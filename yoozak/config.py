@@ -18,7 +18,7 @@ DEFAULTS: dict[str, object] = {
     "CLIENTS_PER_PAGE": 25,
     "CLIENTS_MAX_PER_PAGE": 100,
     "LINK_THRESHOLD": 0.7,
-    "LINK_BATCH_SIZE": 5000,
+    "LINK_BATCH_SIZE": 50_000,  # orders per link-run transaction (see BENCHMARKS.md)
     "LINK_WORKERS": min(os.cpu_count() or 1, 4),  # processes deciding in parallel
     "PHONE_REGION": "MA",
     "LOG_LEVEL": "INFO",

@@ -313,6 +313,7 @@ class ClientIndex:
     """Dict-based blocking index of clients on email, phone and name keys."""
 
     __slots__ = (
+        "_doors",
         "by_email",
         "by_key",
         "by_name",
@@ -333,6 +334,7 @@ class ClientIndex:
         self.token_df: dict[str, int] = defaultdict(int)
         # Parsed addresses of the clients whose address names a door, parsed once: a common
         # name's bearers are all looked at for every order bearing it.
+        self._doors: dict[int, _Door | None] = {}  # parsed on demand, see door()
         self.comparisons = 0  # name comparisons made through this index (tests, profiling)
 
     @classmethod
@@ -346,6 +348,7 @@ class ClientIndex:
     def add(self, client: ClientKeys) -> None:
         """Add (or re-add) one client."""
         self.clients[client.id] = client
+        self._doors.pop(client.id, None)
         if client.email:
             self.by_email[client.email].append(client.id)
         if client.phone:
@@ -364,10 +367,15 @@ class ClientIndex:
         Parsing every client's address up front cost seconds per run; only the few clients
         whose name fits an order are ever compared by address.
         """
+        try:
+            return self._doors[client_id]
+        except KeyError:
+            pass
         client = self.clients.get(client_id)
-        if client is None or not client.address:
-            return None
-        return _address_parts(normalize_address(client.address))
+        door = _address_parts(normalize_address(client.address)) if client and client.address else None
+        # Per client, not in the address caches: a million orders' addresses evict them.
+        self._doors[client_id] = door
+        return door
 
     def near_phone(self, phone: str) -> set[int]:
         """Clients whose phone differs from phone by one digit or two swapped adjacent digits."""
