@@ -9,6 +9,8 @@ orders in the same run and extrapolated, as the reference.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import time
 
 from jellyfish import jaro_winkler_similarity
@@ -56,6 +58,28 @@ def reference_seconds_per_order(session, sample: int) -> float:
     return (time.perf_counter() - start) / max(len(orders), 1)
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds so far of this process (writer thread included) and of its reaped workers."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, workers.ru_utime + workers.ru_stime
+
+
+def _measured(fn) -> tuple[float, float, float]:
+    """Wall seconds, parent CPU seconds and worker CPU seconds of one call.
+
+    The machine is shared: CPU seconds say what the run costs whatever the load, wall
+    seconds what it took at the load of the moment (printed beside it).
+    """
+    cpu0 = _cpu()
+    wall = timed(fn)
+    cpu1 = _cpu()
+    return wall, cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def run(clients: int, orders: int, new: int, sample: int) -> str:
     """Run the benchmark and return its Markdown table."""
     from yoozak.extensions import db
@@ -68,20 +92,28 @@ def run(clients: int, orders: int, new: int, sample: int) -> str:
     with app.app_context():
         log(f"link-orders --force over {orders} orders …")
         summary = {}
-        workers = int(app.config["LINK_WORKERS"])  # as `flask link-orders` runs
-        force_s = timed(
-            lambda: summary.setdefault(
-                "force", link_orders(db.session, LinkOptions(force=True, workers=workers))
-            )
+        # As `flask link-orders` runs: the configured workers and batch size.
+        config = {
+            "workers": int(app.config["LINK_WORKERS"]),
+            "batch_size": int(app.config["LINK_BATCH_SIZE"]),
+        }
+        loads = [_load()]
+        force_s, force_cpu, force_workers = _measured(
+            lambda: summary.setdefault("force", link_orders(db.session, LinkOptions(force=True, **config)))
+        )
+        loads.append(_load())
+        log("link-orders --force again (nothing changes) …")
+        again_s, again_cpu, again_workers = _measured(
+            lambda: summary.setdefault("force2", link_orders(db.session, LinkOptions(force=True, **config)))
         )
         create_test_orders(db.session, new, seed=4242)
         log(f"plain link-orders over {new} new orders …")
-        plain_s = timed(
-            lambda: summary.setdefault("plain", link_orders(db.session, LinkOptions(workers=workers)))
+        loads.append(_load())
+        plain_s, plain_cpu, plain_workers = _measured(
+            lambda: summary.setdefault("plain", link_orders(db.session, LinkOptions(**config)))
         )
-        second_s = timed(
-            lambda: summary.setdefault("again", link_orders(db.session, LinkOptions(workers=workers)))
-        )
+        second_s = timed(lambda: summary.setdefault("again", link_orders(db.session, LinkOptions(**config))))
+        loads.append(_load())
         linked = db.session.scalar(select(func.count()).where(Order.client_id.is_not(None)))
         log(f"literal cascade on {sample} orders …")
         per_order = reference_seconds_per_order(db.session, sample)
@@ -92,15 +124,22 @@ def run(clients: int, orders: int, new: int, sample: int) -> str:
         "",
         f"Data: {clients:,} clients, {orders:,} orders (seeded, SQLite file); then {new:,} new orders.",
         "",
-        "| run | measured | target | literal cascade (extrapolated) |",
-        "|---|---|---|---|",
-        f"| `link-orders --force`, {orders:,} orders | {force_s:.1f} s | ≤ 60 s | "
+        "| run | wall | CPU s: parent / workers | target | literal cascade (extrapolated) |",
+        "|---|---:|---:|---:|---:|",
+        f"| `link-orders --force`, {orders:,} orders | {force_s:.1f} s | "
+        f"{force_cpu:.1f} / {force_workers:.1f} | ≤ 60 s | "
         f"{per_order * orders / 3600:,.0f} h ({per_order:.2f} s/order × {orders:,}) |",
-        f"| plain `link-orders`, {new:,} new orders | {plain_s:.2f} s | ≤ 3 s | "
-        f"{per_order * new / 60:,.0f} min |",
-        f"| plain run again (nothing new) | {second_s:.2f} s | — | — |",
+        f"| `link-orders --force` again (nothing changes) | {again_s:.1f} s | {again_cpu:.1f} / "
+        f"{again_workers:.1f} | — | — |",
+        f"| plain `link-orders`, {new:,} new orders | {plain_s:.2f} s | "
+        f"{plain_cpu:.1f} / {plain_workers:.1f} | ≤ 3 s | {per_order * new / 60:,.0f} min |",
+        f"| plain run again (nothing new) | {second_s:.2f} s | — | — | — |",
+        "",
+        f"Load average (1/5/15 min) before the force run, after it, before and after the plain runs: "
+        f"{' → '.join(loads)}. Workers {config['workers']}, batch size {config['batch_size']:,}.",
         "",
         f"Force run: {force.line()}; orders linked in the end: {linked:,}.",
+        f"Force run again: {summary['force2'].line()}.",
         f"Plain run: {plain.line()}.",
         f"Reference: the literal cascade measured on {sample} orders without e-mail in the same run.",
     ]

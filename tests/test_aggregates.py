@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import update
 
 from yoozak.extensions import db
-from yoozak.models import Client, Order, User
+from yoozak.models import Client, Order, User, aggregates
+from yoozak.models.aggregates import find_drift, refresh_aggregates
 from yoozak.timeutil import utcnow
 
 
@@ -126,3 +127,23 @@ def test_check_consistency_reports_contradictory_link_columns(factories, runner)
 def test_commands_have_help(runner, command):
     result = runner.invoke(args=[command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_refresh_writes_only_the_clients_whose_figures_differ(factories, monkeypatch):
+    amina, karim = factories.client("Amina", "B"), factories.client("Karim", "A")
+    factories.order(amina, price="100.00", status="confirmed")
+    factories.order(karim, price="20.00", status="pending")
+    conn = db.session.connection()
+    assert refresh_aggregates(conn, [amina.id, karim.id]) == 0  # exact already: nothing written
+    db.session.execute(update(Client).where(Client.id == amina.id).values(orders_count=42))
+    assert refresh_aggregates(conn, [amina.id, karim.id]) == 1
+    # Past FULL_REFRESH_FROM ids, one pass over every order: same figures, same writes.
+    monkeypatch.setattr(aggregates, "FULL_REFRESH_FROM", 1)
+    db.session.execute(
+        update(Client).where(Client.id == karim.id).values(total_spent=Decimal("5.00"), last_order_at=None)
+    )
+    assert refresh_aggregates(conn, [amina.id, karim.id]) == 1
+    assert refresh_aggregates(conn, [amina.id, karim.id]) == 0
+    assert not find_drift(conn)
+    assert fresh(amina).orders_count == 1 and fresh(amina).total_spent == Decimal("100.00")
+    assert fresh(karim).total_spent == Decimal("0.00") and fresh(karim).last_order_at is not None

@@ -1,5 +1,6 @@
 """Specification of order -> client linking (yoozak.linking.match)."""
 
+import pickle
 import sys
 from pathlib import Path
 
@@ -10,8 +11,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from yoozak.linking.labelled import ORDER_ADDRESSES, generate, literal_cascade
 from yoozak.linking.match import (
+    Candidate,
     ClientIndex,
     ClientKeys,
+    Decision,
     Matcher,
     OrderKeys,
     address_similarity,
@@ -394,3 +397,11 @@ def test_matcher_beats_the_literal_cascade_on_precision():
         return sum(truth[oid] == cid for oid, cid in links) / len(links)
 
     assert precision(ours) >= 0.99 > precision({k: v[0] for k, v in naive.items()})
+
+
+def test_decisions_cross_process_boundaries_intact():
+    # Worker processes send decisions back pickled (compactly, as tuples).
+    decision = Decision(7, "ambiguous", None, None, None, (Candidate(2, "name", 0.91),), "two namesakes")
+    assert pickle.loads(pickle.dumps(decision)) == decision
+    linked = Decision(8, "linked", 3, "phone", 1.0, (), "phone belongs to client 3")
+    assert pickle.loads(pickle.dumps(linked)) == linked

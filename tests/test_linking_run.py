@@ -6,7 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from yoozak.extensions import db
 from yoozak.linking import pool
@@ -316,3 +316,61 @@ def test_a_run_with_nothing_to_examine_does_not_read_the_clients(app, people, co
         summary = link_orders(db.session, LinkOptions())
     assert summary.examined == 0
     assert not any("FROM clients JOIN users" in s for s in counter.statements)
+
+
+ORDER_WRITES = (
+    "UPDATE ORDERS",
+    "UPDATE CLIENTS",
+    "INSERT INTO REVIEW",
+    "UPDATE REVIEW",
+    "DELETE FROM REVIEW",
+)
+
+
+def test_a_second_force_run_writes_no_order_no_review_and_no_aggregate(factories, people, count_queries):
+    linked = order(factories, client_name="Amina Bennani", phone="0612345678")
+    order(factories, client_name="Karim Alaoui")  # ambiguous: a review item
+    order(factories, client_name="Nobody Known", phone="0700000009")  # unmatched
+    first = link_orders(db.session, LinkOptions(force=True))
+    with count_queries() as counter:
+        again = link_orders(db.session, LinkOptions(force=True))
+    assert (
+        again.examined == 3
+        and again.changed == 0
+        and again.line() == first.line().replace(f"changed={first.changed}", "changed=0")
+    )
+    writes = [s for s in counter.statements if s.lstrip().upper().startswith(ORDER_WRITES)]
+    assert writes == []
+    # link_run_id stays the run that made the link, not the last run that confirmed it.
+    assert reload(linked).link_run_id == first.run_id
+
+
+def test_aggregates_are_recomputed_once_per_run_not_per_batch(factories, people, count_queries):
+    for i in range(6):
+        price = f"{i + 1}0"
+        order(factories, client_name="Amina Bennani", phone="0612345678", status="confirmed", price=price)
+    with count_queries() as counter:
+        summary = link_orders(db.session, LinkOptions(batch_size=2))
+    assert summary.linked["phone"] == 6
+    assert len([s for s in counter.statements if s.lstrip().upper().startswith("UPDATE CLIENTS")]) == 2
+    amina = db.session.get(Client, people["amina"].id)
+    assert amina.orders_count == 6 and amina.total_spent == Decimal("210.00")
+    assert not find_drift(db.session.connection())
+
+
+def test_a_run_killed_before_its_aggregates_is_repaired_by_the_next_run(factories, people):
+    linked = order(factories, client_name="Amina Bennani", phone="0612345678")
+    killed = LinkRun(status="running")  # killed outright after committing a batch
+    db.session.add(killed)
+    db.session.flush()
+    db.session.execute(
+        update(Order)
+        .where(Order.id == linked.id)
+        .values(client_id=people["amina"].id, link_method="phone", link_score=1.0, link_run_id=killed.id)
+    )
+    db.session.commit()
+    assert find_drift(db.session.connection())  # the batch was committed, its aggregates not
+    assert link_orders(db.session, LinkOptions()).examined == 0
+    assert not find_drift(db.session.connection())
+    assert db.session.get(Client, people["amina"].id).orders_count == 1
+    assert db.session.get(LinkRun, killed.id).status == "interrupted"

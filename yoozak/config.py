@@ -21,7 +21,7 @@ DEFAULTS: dict[str, object] = {
     # process; 0 counts them on every request. Client figures are always live.
     "CLIENT_STATS_ORDERS_TTL": 10,
     "LINK_THRESHOLD": 0.7,
-    "LINK_BATCH_SIZE": 5000,
+    "LINK_BATCH_SIZE": 50_000,  # orders per link-run transaction (see BENCHMARKS.md)
     "LINK_WORKERS": min(os.cpu_count() or 1, 4),  # processes deciding in parallel
     "PHONE_REGION": "MA",
     "LOG_LEVEL": "INFO",

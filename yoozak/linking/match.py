@@ -19,7 +19,15 @@ from typing import NamedTuple
 from jellyfish import damerau_levenshtein_distance, jaro_winkler_similarity
 
 from .names_ma import ADDRESS_CITIES, ADDRESS_WORDS
-from .normalize import is_known_name, is_typo, name_block_keys, phonetic_code, strip_article, variant_fold
+from .normalize import (
+    is_known_name,
+    is_typo,
+    name_block_keys,
+    normalize_address,
+    phonetic_code,
+    strip_article,
+    variant_fold,
+)
 
 __all__ = [
     "Candidate",
@@ -40,7 +48,9 @@ class ClientKeys:
     email: str | None  # normalize_email
     phone: str | None  # normalize_phone (E.164)
     name: str  # normalize_name
-    address: str = ""  # normalize_address (city included when known)
+    # As typed or already normalised: normalize_address runs (cached, idempotent) only when
+    # the client is compared by address, which few clients of a run ever are.
+    address: str = ""  # city included when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,11 @@ class Candidate:
     method: str
     score: float
 
+    def __reduce__(self):
+        # Pickled as a plain tuple: worker processes send a million decisions back, and the
+        # dataclass default (a state dict rebuilt through fields()) costs the parent seconds.
+        return (Candidate, (self.client_id, self.method, self.score))
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -68,6 +83,10 @@ class Decision:
     score: float | None
     candidates: tuple[Candidate, ...]
     reason: str
+
+    def __reduce__(self):
+        fields = (self.order_id, self.outcome, self.client_id, self.method, self.score)
+        return (Decision, (*fields, self.candidates, self.reason))
 
 
 # --------------------------------------------------------------------------- name scoring
@@ -294,6 +313,7 @@ class ClientIndex:
     """Dict-based blocking index of clients on email, phone and name keys."""
 
     __slots__ = (
+        "_doors",
         "by_email",
         "by_key",
         "by_name",
@@ -314,6 +334,7 @@ class ClientIndex:
         self.token_df: dict[str, int] = defaultdict(int)
         # Parsed addresses of the clients whose address names a door, parsed once: a common
         # name's bearers are all looked at for every order bearing it.
+        self._doors: dict[int, _Door | None] = {}  # parsed on demand, see door()
         self.comparisons = 0  # name comparisons made through this index (tests, profiling)
 
     @classmethod
@@ -327,6 +348,7 @@ class ClientIndex:
     def add(self, client: ClientKeys) -> None:
         """Add (or re-add) one client."""
         self.clients[client.id] = client
+        self._doors.pop(client.id, None)
         if client.email:
             self.by_email[client.email].append(client.id)
         if client.phone:
@@ -345,8 +367,15 @@ class ClientIndex:
         Parsing every client's address up front cost seconds per run; only the few clients
         whose name fits an order are ever compared by address.
         """
+        try:
+            return self._doors[client_id]
+        except KeyError:
+            pass
         client = self.clients.get(client_id)
-        return _address_parts(client.address) if client is not None and client.address else None
+        door = _address_parts(normalize_address(client.address)) if client and client.address else None
+        # Per client, not in the address caches: a million orders' addresses evict them.
+        self._doors[client_id] = door
+        return door
 
     def near_phone(self, phone: str) -> set[int]:
         """Clients whose phone differs from phone by one digit or two swapped adjacent digits."""

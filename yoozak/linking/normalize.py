@@ -74,11 +74,19 @@ def _email_step(text: str) -> str:
     return text
 
 
+# Already normalised as stored (lower-case ASCII, no whitespace, no angle brackets): the
+# steps below would return it unchanged, and a run normalises every client's address.
+_PLAIN_EMAIL = re.compile(r"[!-;=?-@\[-~]+")
+
+
 def normalize_email(value: str | None) -> str | None:
     """Trimmed, case-folded email, or None when empty or not plausibly an address."""
     if value is None:
         return None
     text = str(value)
+    if _PLAIN_EMAIL.fullmatch(text):
+        local, at, domain = text.partition("@")
+        return text if at and local and domain and "@" not in domain else None
     # Loop to a fixpoint: casefold is not guaranteed idempotent on every code point.
     for _ in range(4):
         nxt = _email_step(text)

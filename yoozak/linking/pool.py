@@ -11,15 +11,34 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 
 from .match import Decision, Matcher, OrderKeys
+from .normalize import normalize_address
 
 # The matcher of the worker processes, inherited at fork time.
 _WORKER_MATCHER: Matcher | None = None
 MIN_PARALLEL_BATCH = 2000
 
+# An order as read from the database: (id, email_norm, phone_e164, name_norm, address, city).
+OrderRow = tuple[int, str | None, str | None, str | None, str | None, str | None]
 
-def _decide_chunk(keys: Sequence[OrderKeys]) -> list[Decision]:
+
+def order_keys(row: OrderRow) -> OrderKeys:
+    """The matcher's keys of an order row.
+
+    The address is normalised here, in the deciding process: there is no stored normalised
+    address, and normalising a million of them is CPU work best spread over the workers.
+    """
+    oid, email, phone, name, address, city = row
+    return OrderKeys(oid, email, phone, name or "", normalize_address(f"{address or ''}, {city or ''}"))
+
+
+def _decide_rows(matcher: Matcher, rows: Sequence[OrderRow]) -> list[Decision]:
+    decide = matcher.decide
+    return [decide(order_keys(row)) for row in rows]
+
+
+def _decide_chunk(rows: Sequence[OrderRow]) -> list[Decision]:
     assert _WORKER_MATCHER is not None
-    return [_WORKER_MATCHER.decide(k) for k in keys]
+    return _decide_rows(_WORKER_MATCHER, rows)
 
 
 class DecisionPool:
@@ -45,18 +64,18 @@ class DecisionPool:
             self._pool = None
         _WORKER_MATCHER = None
 
-    def decide(self, keys: list[OrderKeys]) -> list[Decision]:
-        """Return one decision per order, in the order given."""
-        return self.submit(keys)()
+    def decide(self, rows: Sequence[OrderRow]) -> list[Decision]:
+        """Return one decision per order row, in the order given."""
+        return self.submit(rows)()
 
-    def submit(self, keys: list[OrderKeys]) -> Callable[[], list[Decision]]:
+    def submit(self, rows: Sequence[OrderRow]) -> Callable[[], list[Decision]]:
         """Start deciding; return a callable that waits for the decisions.
 
         With workers, the parent is free meanwhile to write the previous batch.
         """
-        if self._pool is None or len(keys) < MIN_PARALLEL_BATCH:
-            return lambda: [self.matcher.decide(k) for k in keys]
-        size = -(-len(keys) // (self.workers * 2))
-        chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+        if self._pool is None or len(rows) < MIN_PARALLEL_BATCH:
+            return lambda: _decide_rows(self.matcher, rows)
+        size = -(-len(rows) // (self.workers * 2))
+        chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
         result = self._pool.map_async(_decide_chunk, chunks)
         return lambda: [d for part in result.get() for d in part]

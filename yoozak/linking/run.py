@@ -1,7 +1,9 @@
 """The link run: reads orders in batches, asks the pure matcher, writes the decisions in bulk.
 
-Each batch is one transaction (links, review items, aggregates and the run's counters
-together), so an interrupted run leaves whole batches only and is simply run again.
+Each batch is one transaction (links, review items and the run's counters together), so
+an interrupted run leaves whole batches only and is simply run again. The aggregates of the
+clients whose orders changed are recomputed once the batches are written, also when a run
+stops on an error, and by the next run when one was killed outright (see writer.py).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import HUMAN_METHODS, Client, LinkRun, Order, User
+from ..models.aggregates import refresh_aggregates
 from ..timeutil import utcnow
 from .locks import run_lock
-from .match import ClientIndex, ClientKeys, Decision, Matcher, OrderKeys
-from .normalize import normalize_address, normalize_email
+from .match import ClientIndex, ClientKeys, Decision, Matcher
+from .normalize import normalize_email
 from .pool import DecisionPool
 from .writer import BackgroundWriter, BatchWriter
 
@@ -34,7 +37,9 @@ class LinkOptions:
     dry_run: bool = False
     force: bool = False
     threshold: float = 0.7
-    batch_size: int = 5000
+    # Orders per transaction. Large: each commit writes every index page it dirtied to the
+    # WAL, and links land at random in the orders' client index (see BENCHMARKS.md).
+    batch_size: int = 50_000
     order_ids: Sequence[int] | None = None  # restrict to these orders (linking on arrival)
     workers: int = 1  # processes deciding in parallel (the matcher is pure CPU work)
 
@@ -88,7 +93,7 @@ def load_index(session: Session) -> ClientIndex:
             email=normalize_email(email),
             phone=phone if phone and phone.startswith("+") else None,
             name=name_key or "",
-            address=normalize_address(address),
+            address=address or "",  # normalised only if compared (ClientIndex.door)
         )
         for cid, email, phone, name_key, address in rows
     )
@@ -119,6 +124,7 @@ def _batches(session: Session, options: LinkOptions) -> Iterable[list]:
                 Order.client_id,
                 Order.link_method,
                 Order.link_score,
+                Order.link_run_id,
                 Order.address,
                 Order.city,
             )
@@ -138,8 +144,16 @@ def count_candidates(session: Session, options: LinkOptions) -> int:
 
 
 def _start_run(session: Session, options: LinkOptions) -> LinkRun:
+    last = session.scalar(
+        select(LinkRun.status).where(LinkRun.dry_run.is_(False)).order_by(LinkRun.id.desc()).limit(1)
+    )
     # Any run still marked running was interrupted: we hold the lock, so none is alive.
     session.execute(update(LinkRun).where(LinkRun.status == "running").values(status="interrupted"))
+    if last is not None and last != "finished" and not options.dry_run:
+        # The last writing run was killed (or failed) after committing batches, perhaps
+        # before it could recompute the aggregates of their clients: which clients, it did
+        # not record. One pass over every order makes them all exact again.
+        refresh_aggregates(session.connection())
     run = LinkRun(dry_run=options.dry_run, force=options.force, threshold=options.threshold)
     session.add(run)
     session.commit()
@@ -219,18 +233,9 @@ def _link_batches(session, options, progress, run, summary, pool) -> None:
         pending = None
         for rows in _batches(session, options):
             session.commit()  # end the read: the writer's connection does the writing
-            # No stored normalised address: normalising (cached, a few µs) is cheaper than a column.
-            keys = [
-                OrderKeys(
-                    r.id,
-                    r.email_norm,
-                    r.phone_e164,
-                    r.name_norm or "",
-                    normalize_address(f"{r.address or ''}, {r.city or ''}"),
-                )
-                for r in rows
-            ]
-            job = pool.submit(keys)
+            job = pool.submit(
+                [(r.id, r.email_norm, r.phone_e164, r.name_norm, r.address, r.city) for r in rows]
+            )
             if pending is not None:
                 _apply(options, run, summary, writer, progress, *pending)
             pending = (rows, job)

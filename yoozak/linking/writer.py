@@ -1,27 +1,41 @@
 """Writing link decisions: bulk statements per batch, on a thread of their own.
 
-The parent process reads orders and turns decisions into statements while this thread
-runs the previous batch's SQL (the database driver releases the GIL), so reading,
+The parent process reads orders and turns decisions into rows of parameters while this
+thread runs the previous batch's SQL (the database driver releases the GIL), so reading,
 deciding and writing overlap. Each batch, with the run's counters, is one transaction.
+
+Only what changes is written: an order whose decision is the link it already has, or an
+order already marked examined, costs no statement. The hot statements go through the
+DB-API's executemany with plain tuples, without SQLAlchemy's per-row processing.
+
+The per-client aggregates are recomputed once, set-based, for every client whose orders
+changed, when the run's batches are written (or when a run stops on an error): per batch,
+that recomputation cost more than the links themselves, since a million orders spread over
+every client touch each client in batch after batch. A run killed outright (no chance to
+run the recomputation) leaves its status "running"; the next run then recomputes every
+client's aggregates before anything else (see run.py), so they are exact after every run.
 """
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, update
 
-from ..models import LinkRun, Order, ReviewItem
+from ..models import LinkRun
 from ..models.aggregates import refresh_aggregates
 from ..timeutil import utcnow
 from .match import Decision
 
-_orders = Order.__table__
-_reviews = ReviewItem.__table__
 _runs = LinkRun.__table__
-ID_CHUNK = 10_000  # bound parameters per statement, far below SQLite's limit
+# SQLite's page cache for the writer's connection during a run (KiB, negative as SQLite
+# wants it): the orders' client index is updated in client order, i.e. at random, and
+# pages that stay cached are neither read again nor written to the WAL twice.
+RUN_CACHE_KIB = 262_144
 
 
 def same_link(row, decision: Decision) -> bool:
@@ -42,12 +56,46 @@ def candidates_json(decision: Decision) -> list[dict]:
     ]
 
 
+class _Sql:
+    """The writer's statements in the connection's parameter style, and its value formats."""
+
+    def __init__(self, conn: Connection):
+        qmark = conn.dialect.paramstyle == "qmark"  # SQLite; psycopg takes %s
+        self.sqlite = qmark
+        m = "?" if qmark else "%s"
+        as_json = m if qmark else f"CAST({m} AS JSON)"
+        self.link = (
+            f"UPDATE orders SET client_id = {m}, link_method = {m}, link_score = {m}, "
+            f"linked_at = {m}, link_run_id = {m} WHERE id = {m}"
+        )
+        self.unlink = (
+            "UPDATE orders SET client_id = NULL, link_method = NULL, link_score = NULL, "
+            f"linked_at = NULL, link_run_id = {m} WHERE id = {m}"
+        )
+        self.examined = f"UPDATE orders SET link_run_id = {m} WHERE id = {m} AND link_run_id IS NULL"
+        self.reviews_in = f"SELECT order_id, candidates FROM review_items WHERE order_id BETWEEN {m} AND {m}"
+        self.clear_review = f"DELETE FROM review_items WHERE order_id = {m} AND resolved_at IS NULL"
+        self.new_review = (
+            "INSERT INTO review_items (order_id, run_id, reason, candidates, created_at) "
+            f"VALUES ({m}, {m}, {m}, {as_json}, {m})"
+        )
+        self.renew_review = (
+            f"UPDATE review_items SET run_id = {m}, reason = {m}, candidates = {as_json}, "
+            f"created_at = {m}, resolved_at = NULL, resolved_by_id = NULL, resolution = NULL "
+            f"WHERE order_id = {m}"
+        )
+
+    def time(self, value: datetime) -> object:
+        # SQLite stores datetimes as SQLAlchemy's text format; give it that text.
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else value
+
+
 class BatchWriter:
-    """Turns one batch of decisions into bulk statements on one connection."""
+    """Turns one batch of decisions into rows of parameters for bulk statements."""
 
     def __init__(self, run_id: int):
         self.run_id, self.now = run_id, utcnow()
-        self.links: list[tuple[int, int, str, float]] = []  # (order, client, method, score)
+        self.links: list[tuple[int, str, float, int]] = []  # (client, method, score, order)
         self.unlinks: list[int] = []
         # Orders left without a client: marked with the run that first examined them, so
         # that a plain run looks at new orders only and not again at the review queue.
@@ -57,11 +105,12 @@ class BatchWriter:
         self.touched_clients: set[int] = set()
 
     def add(self, row, decision: Decision, summary) -> None:
+        """Take one order (its stored link columns) and its decision."""
         if decision.outcome == "linked":
             self.clear_reviews.append(row.id)
             if same_link(row, decision):
                 return
-            self.links.append((row.id, decision.client_id, decision.method, round(decision.score or 0, 4)))
+            self.links.append((decision.client_id, decision.method, round(decision.score or 0, 4), row.id))
             self.touched_clients.add(decision.client_id)
         else:
             if decision.outcome == "ambiguous":
@@ -69,7 +118,8 @@ class BatchWriter:
             else:
                 self.clear_reviews.append(row.id)
             if row.client_id is None:
-                self.examined.append(row.id)
+                if row.link_run_id is None:
+                    self.examined.append(row.id)
                 return
             self.unlinks.append(row.id)
             summary.unlinked += 1
@@ -79,92 +129,53 @@ class BatchWriter:
 
     def flush(self, conn: Connection, lo: int, hi: int) -> None:
         """Write the batch of orders with ids from lo to hi on `conn` (not committed)."""
-        for start in range(0, len(self.examined), ID_CHUNK):
-            conn.execute(
-                update(_orders)
-                .where(
-                    _orders.c.id.in_(self.examined[start : start + ID_CHUNK]), _orders.c.link_run_id.is_(None)
-                )
-                .values(link_run_id=self.run_id)
-            )
+        sql, run = _Sql(conn), self.run_id
+        if self.examined:
+            conn.exec_driver_sql(sql.examined, [(run, order_id) for order_id in self.examined])
         if self.links:
-            # The hottest statement of a run (up to a million rows): plain DB-API executemany
-            # with tuples, without SQLAlchemy's per-row parameter processing.
-            qmark = conn.dialect.paramstyle == "qmark"  # SQLite; psycopg takes %s
-            mark = "?" if qmark else "%s"
-            # SQLite stores datetimes as SQLAlchemy's text format; give it that text.
-            now = self.now.strftime("%Y-%m-%d %H:%M:%S.%f") if qmark else self.now
-            conn.exec_driver_sql(
-                f"UPDATE orders SET client_id = {mark}, link_method = {mark}, link_score = {mark}, "
-                f"linked_at = {mark}, link_run_id = {mark} WHERE id = {mark}",
-                [
-                    (client, method, score, now, self.run_id, order_id)
-                    for order_id, client, method, score in self.links
-                ],
-            )
+            now = sql.time(self.now)
+            rows = [(client, method, score, now, run, oid) for client, method, score, oid in self.links]
+            conn.exec_driver_sql(sql.link, rows)
         if self.unlinks:
-            conn.execute(
-                update(_orders)
-                .where(_orders.c.id.in_(self.unlinks))
-                .values(
-                    client_id=None, link_method=None, link_score=None, linked_at=None, link_run_id=self.run_id
-                )
-            )
+            conn.exec_driver_sql(sql.unlink, [(run, order_id) for order_id in self.unlinks])
         # One range read of the batch's review items, instead of IN lists of every order.
-        existing = dict(
-            conn.execute(
-                select(_reviews.c.order_id, _reviews.c.candidates).where(_reviews.c.order_id.between(lo, hi))
-            ).all()
-        )
-        stale = [order_id for order_id in self.clear_reviews if order_id in existing]
+        existing = {
+            order_id: json.loads(candidates) if isinstance(candidates, str) else candidates
+            for order_id, candidates in conn.exec_driver_sql(sql.reviews_in, (lo, hi))
+        }
+        stale = [(order_id,) for order_id in self.clear_reviews if order_id in existing]
         if stale:
-            conn.execute(
-                delete(_reviews).where(_reviews.c.order_id.in_(stale), _reviews.c.resolved_at.is_(None))
-            )
-        self._write_reviews(conn, existing)
-        if self.touched_clients:
-            refresh_aggregates(conn, self.touched_clients)
+            conn.exec_driver_sql(sql.clear_review, stale)
+        self._write_reviews(conn, sql, existing)
 
-    def _write_reviews(self, conn: Connection, existing: dict[int, list]) -> None:
+    def _write_reviews(self, conn: Connection, sql: _Sql, existing: dict[int, list]) -> None:
         if not self.reviews:
             return
         fresh, changed = [], []
+        now = sql.time(self.now)
         for order_id, decision in self.reviews.items():
-            values = {
-                "order_id": order_id,
-                "run_id": self.run_id,
-                "reason": decision.reason,
-                "candidates": candidates_json(decision),
-                "created_at": self.now,
-            }
+            candidates = candidates_json(decision)
             if order_id not in existing:
-                fresh.append(values)
-            elif existing[order_id] != values["candidates"]:
-                changed.append(values)
+                fresh.append((order_id, self.run_id, decision.reason, json.dumps(candidates), now))
+            elif existing[order_id] != candidates:
+                changed.append((self.run_id, decision.reason, json.dumps(candidates), now, order_id))
         if fresh:
-            conn.execute(insert(_reviews), fresh)
-        for values in changed:
-            conn.execute(
-                update(_reviews)
-                .where(_reviews.c.order_id == values["order_id"])
-                .values(
-                    run_id=values["run_id"],
-                    reason=values["reason"],
-                    candidates=values["candidates"],
-                    created_at=values["created_at"],
-                    resolved_at=None,
-                    resolved_by_id=None,
-                    resolution=None,
-                )
-            )
+            conn.exec_driver_sql(sql.new_review, fresh)
+        if changed:
+            conn.exec_driver_sql(sql.renew_review, changed)
 
 
 class BackgroundWriter:
-    """Runs BatchWriter.flush for each submitted batch on a dedicated connection and thread."""
+    """Runs BatchWriter.flush for each submitted batch on a dedicated connection and thread.
+
+    Remembers the clients of every committed batch and recomputes their aggregates when
+    closed, whether the run ended normally or on an error.
+    """
 
     def __init__(self, engine: Engine, run_id: int):
         self.engine, self.run_id = engine, run_id
         self.error: BaseException | None = None
+        self.touched_clients: set[int] = set()  # clients of the committed batches
         # One batch waiting at most: the reader never runs more than a batch ahead.
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._work, name="link-writer", daemon=True)
@@ -183,7 +194,7 @@ class BackgroundWriter:
         self._queue.put((batch, lo, hi, counters, done))
 
     def close(self) -> None:
-        """Wait until every queued batch is committed; raise the writer's error if any."""
+        """Write the queued batches and the aggregates; raise the writer's error if any."""
         self._queue.put(None)
         self._thread.join()
         self._raise_if_failed()
@@ -194,17 +205,45 @@ class BackgroundWriter:
 
     def _work(self) -> None:
         with self.engine.connect() as conn:
-            while (job := self._queue.get()) is not None:
-                if self.error is not None:
-                    continue  # drain: nothing after a failed batch is written
-                batch, lo, hi, counters, done = job
-                try:
-                    batch.flush(conn, lo, hi)
-                    conn.execute(update(_runs).where(_runs.c.id == self.run_id).values(**counters))
-                    conn.commit()
-                except BaseException as error:  # re-raised in the parent thread
-                    conn.rollback()
-                    self.error = error
-                    continue
-                if done is not None:
-                    done()
+            restore = self._enlarge_cache(conn)
+            try:
+                while (job := self._queue.get()) is not None:
+                    if self.error is None:  # else drain: nothing after a failed batch is written
+                        self._write(conn, *job)
+                self._refresh(conn)
+            finally:
+                if restore is not None:
+                    conn.exec_driver_sql(f"PRAGMA cache_size={int(restore)}")
+
+    def _write(self, conn: Connection, batch: BatchWriter, lo: int, hi: int, counters, done) -> None:
+        try:
+            batch.flush(conn, lo, hi)
+            conn.execute(update(_runs).where(_runs.c.id == self.run_id).values(**counters))
+            conn.commit()
+        except BaseException as error:  # re-raised in the parent thread
+            conn.rollback()
+            self.error = error
+            return
+        self.touched_clients |= batch.touched_clients
+        if done is not None:
+            done()
+
+    def _refresh(self, conn: Connection) -> None:
+        """Recompute the aggregates of every client a committed batch touched, in one go."""
+        if not self.touched_clients:
+            return
+        try:
+            refresh_aggregates(conn, self.touched_clients)
+            conn.commit()
+        except BaseException as error:
+            conn.rollback()
+            self.error = self.error or error
+
+    @staticmethod
+    def _enlarge_cache(conn: Connection) -> int | None:
+        if conn.dialect.name != "sqlite":
+            return None
+        previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{RUN_CACHE_KIB}")
+        conn.commit()
+        return previous
