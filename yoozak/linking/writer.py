@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from ..models import LinkRun, Order, ReviewItem
 from ..models.aggregates import refresh_aggregates
+from ..models.segments import SegmentRules
 from ..timeutil import utcnow
 from .match import Decision
 
@@ -55,6 +56,8 @@ class BatchWriter:
         self.reviews: dict[int, Decision] = {}
         self.clear_reviews: list[int] = []
         self.touched_clients: set[int] = set()
+        # Read here, in the caller's app context: flush() runs on the writer thread.
+        self.segment_rules = SegmentRules.current()
 
     def add(self, row, decision: Decision, summary) -> None:
         if decision.outcome == "linked":
@@ -123,7 +126,7 @@ class BatchWriter:
             )
         self._write_reviews(conn, existing)
         if self.touched_clients:
-            refresh_aggregates(conn, self.touched_clients)
+            refresh_aggregates(conn, self.touched_clients, self.segment_rules)
 
     def _write_reviews(self, conn: Connection, existing: dict[int, list]) -> None:
         if not self.reviews:

@@ -48,6 +48,9 @@ class Client(db.Model):
     cancelled_count: Mapped[int] = mapped_column(default=0)
     total_spent: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"), index=True)
     last_order_at: Mapped[datetime | None] = mapped_column(index=True)
+    # One of models/segments.py SEGMENTS, computed from the aggregates above whenever they
+    # are refreshed (and daily by `flask refresh-client-stats --segments-only`).
+    segment: Mapped[str] = mapped_column(String(20), default="none", server_default="none", index=True)
 
     user: Mapped[User] = relationship(back_populates="client", lazy="joined")
     orders: Mapped[list[Order]] = relationship(
