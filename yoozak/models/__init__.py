@@ -1,15 +1,19 @@
 """The data model, one module per aggregate."""
 
 from .clients import Client
+from .history import ClientEvent
 from .linking import LinkRun, ReviewItem, RunLock
+from .notifications import Notification
 from .orders import HUMAN_METHODS, LinkMethod, Order, OrderStatus
 from .users import User
 
 __all__ = [
     "HUMAN_METHODS",
     "Client",
+    "ClientEvent",
     "LinkMethod",
     "LinkRun",
+    "Notification",
     "Order",
     "OrderStatus",
     "ReviewItem",
