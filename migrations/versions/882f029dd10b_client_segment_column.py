@@ -1,7 +1,7 @@
 """client segment column
 
 Revision ID: 882f029dd10b
-Revises: 60c17d90c19d
+Revises: fead7119369c
 Create Date: 2026-11-28 13:31:47.063166
 
 Plain add_column, no batch: on SQLite a batch rebuild of clients would drop the FTS5
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "882f029dd10b"
-down_revision = "60c17d90c19d"
+down_revision = "fead7119369c"
 branch_labels = None
 depends_on = None
 
