@@ -19,6 +19,7 @@ from ..linking.normalize import format_phone_human
 from ..models import Client, LinkMethod, Order, OrderStatus
 from ..timeutil import utcnow
 from .base import SecureModelView
+from .exports import OrderExportMixin
 
 
 def _client_link(view, context, model: Order, name):
@@ -29,7 +30,7 @@ def _client_link(view, context, model: Order, name):
     )
 
 
-class OrderAdmin(SecureModelView):
+class OrderAdmin(OrderExportMixin, SecureModelView):
     """Orders, newest first; an admin's link choice is recorded as a manual link."""
 
     can_delete = False

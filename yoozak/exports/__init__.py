@@ -74,6 +74,7 @@ class ExportJob:
     client_id: int | None = None
     separator: str = ";"
     sheet: str = "Export"
+    rows_written: int = field(default=0, init=False)
 
     def chunks(self) -> Iterator[bytes]:
         """Yield the file, then record the export with the number of rows actually written.
@@ -104,6 +105,7 @@ class ExportJob:
 
     def record(self, rows: int, complete: bool = True) -> None:
         """Commit the history entry of this export in its own transaction."""
+        self.rows_written = rows
         try:
             db.session.rollback()
             record_event(self.client_id, "exported", changes=self.details(rows, complete))
