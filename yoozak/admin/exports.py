@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, g, redirect, request
 from flask_admin import expose
 
 from ..exports import FORMATS, ExportJob, download_response
 from ..exports.columns import CLIENT_COLUMNS, ORDER_COLUMNS
-from ..models import Client, Order
+from ..models import Client
 
 ClientRow = namedtuple(
     "ClientRow",
@@ -58,15 +58,12 @@ class StreamedExportMixin:
         """Return the row the exported columns read from one model instance."""
         return model
 
-    def export_query(self, query):
-        """Adjust the list query for an export (e.g. drop eager loads the file does not need)."""
-        return query
-
     @expose("/export/<export_type>/")
     def export(self, export_type: str):
         """Stream the list as it is filtered and sorted, every page, in `export_type`."""
         if export_type not in self.export_types:
             abort(404)
+        g.admin_export = True  # get_query() may skip eager loads the file does not need
         view_args = self._get_list_extra_args()
         sort = self._get_column_by_idx(view_args.sort)
         count, query = self.get_list(
@@ -87,7 +84,6 @@ class StreamedExportMixin:
             )
             return redirect(self.get_url(".index_view", **request.args))
         batch = int(current_app.config["EXPORT_BATCH_SIZE"])
-        query = self.export_query(query)
         job = ExportJob(
             export_type,
             self.export_columns,
@@ -117,9 +113,3 @@ class OrderExportMixin(StreamedExportMixin):
     export_scope = "orders"
     export_sheet = "Commandes"
     export_columns = ORDER_COLUMNS
-
-    def export_query(self, query):
-        """The file shows the client's id only: no client (and user) joined to each order."""
-        from sqlalchemy.orm import lazyload
-
-        return query.options(lazyload(Order.client))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import abort, current_app, make_response, request
 from sqlalchemy import func, select
 
+from ..errors import error_response
 from ..exports import FORMATS, SEPARATORS, ExportJob, download_response, stream_rows
 from ..exports.columns import CLIENT_COLUMNS, ORDER_COLUMNS, client_rows_select, order_rows_select
 from ..extensions import db
@@ -16,13 +17,18 @@ from .services import ClientListParams, export_query, filtered_clients, parse_li
 IGNORED_ARGS = ("page", "per_page")
 
 
+def _refuse(message: str):
+    """Stop with a 400 that says what was wrong (the generic handler would drop the message)."""
+    abort(make_response(error_response(400, message)))
+
+
 def _format_and_separator() -> tuple[str, str]:
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:
-        abort(400, "Format d'export inconnu : choisissez csv ou xlsx.")
+        _refuse("Format d'export inconnu : choisissez csv ou xlsx.")
     separator = request.args.get("sep") or ";"
     if separator not in SEPARATORS:
-        abort(400, "Séparateur inconnu : « ; » (Excel en français) ou « , ».")
+        _refuse("Séparateur inconnu : « ; » (Excel en français) ou « , ».")
     return fmt, separator
 
 
@@ -31,15 +37,14 @@ def _list_params() -> ClientListParams:
     args = {k: v for k, v in request.args.items() if k not in IGNORED_ARGS}
     parsed = parse_list_args(args)
     if parsed.errors:
-        abort(400, " ".join(parsed.errors.values()))
+        _refuse(" ".join(parsed.errors.values()))
     return parsed.params
 
 
 def _check_xlsx_limit(fmt: str, rows: int) -> None:
     limit = int(current_app.config["EXPORT_XLSX_MAX_ROWS"])
     if fmt == "xlsx" and rows > limit:
-        abort(
-            400,
+        _refuse(
             f"Export Excel limité à {limit:,} lignes ici ({rows:,} demandées) : exportez en CSV, "
             "affinez les filtres, ou lancez `flask export-clients --format xlsx` sur le serveur.".replace(
                 ",", "\u202f"
