@@ -252,3 +252,82 @@ def test_orders_refresh_keeps_segment_in_step_through_orm_delete(factories):
     db.session.delete(db.session.get(Order, order.id))
     db.session.commit()
     assert fresh(amina).segment == "none"
+
+
+# --------------------------------------------------------------------------- pages, API, admin
+
+
+@pytest.fixture
+def segmented(factories):
+    """A VIP, a risky client and one without orders."""
+    old = utcnow() - 90 * DAY
+    vip = factories.client("Vip", "Client", created_at=old)
+    for _ in range(5):
+        factories.order(vip, status="confirmed", price="1200.00")
+    risky = factories.client("Risky", "Client", created_at=old)
+    for _ in range(2):
+        factories.order(risky, status="cancelled")
+    empty = factories.client("Empty", "Client", created_at=old)
+    return {"vip": vip, "at_risk": risky, "none": empty}
+
+
+def row_ids(html: str) -> set[int]:
+    return {int(i) for i in re.findall(r'data-client-id="(\d+)" class="js-client-row', html)}
+
+
+@pytest.mark.parametrize("code", ["vip", "at_risk", "none"])
+def test_list_filters_on_a_segment_and_badges_each_row(admin_client, segmented, code):
+    html = admin_client.get(f"/client/?segment={code}").get_data(as_text=True)
+    assert row_ids(html) == {segmented[code].id}
+    assert re.search(rf'data-segment="{code}" data-test="segment-badge" title="[^"]+"', html)
+    assert f'<option value="{code}" selected>' in html
+
+
+def test_an_unknown_segment_is_reported_and_ignored(admin_client, segmented):
+    html = admin_client.get("/client/?segment=gold").get_data(as_text=True)
+    assert "Segment inconnu" in html
+    assert row_ids(html) == {c.id for c in segmented.values()}
+
+
+def test_segment_filter_combines_with_search_and_status(admin_client, segmented, factories):
+    html = admin_client.get("/client/?segment=vip&q=vip&status=active").get_data(as_text=True)
+    assert row_ids(html) == {segmented["vip"].id}
+    html = admin_client.get("/client/?segment=vip&q=risky").get_data(as_text=True)
+    assert row_ids(html) == set()
+
+
+def test_overview_on_the_list_page(admin_client, segmented):
+    html = admin_client.get("/client/").get_data(as_text=True)
+    assert 'data-test="segment-overview"' in html
+    vip_line = re.search(r'<tr data-segment="vip" data-test="segment-line">(.*?)</tr>', html, re.S).group(1)
+    assert re.search(r'data-test="segment-count">1 <span class="text-muted small">\(33,3 %\)', vip_line)
+    assert 'data-test="segment-revenue">100,0 %' in vip_line
+    assert 'width="100.0"' in vip_line  # the revenue bar, sized by an SVG attribute
+    assert "style=" not in re.search(r'data-test="segment-overview".*?</details>', html, re.S).group(0)
+
+
+def test_detail_page_shows_the_badge_and_the_reason(admin_client, segmented):
+    html = admin_client.get(f"/client/{segmented['at_risk'].id}/").get_data(as_text=True)
+    assert 'data-segment="at_risk"' in html and "À risque" in html
+    assert (
+        '<span class="small text-muted d-block" data-test="segment-reason">2 commandes annulées sur 2 (100 %)'
+        in html
+    )
+
+
+def test_admin_shows_and_filters_the_segment(admin_client, segmented):
+    from yoozak.admin.clients import ClientAdmin
+
+    view = next(
+        v for v in admin_client.application.extensions["admin"][0]._views if isinstance(v, ClientAdmin)
+    )
+    arg = view.filter_url_arg("segment", "equals")
+    html = admin_client.get(f"/admin/client_admin/?{arg}=at_risk").get_data(as_text=True)
+    assert "Risky Client" in html and "Vip Client" not in html
+    assert 'class="badge segment-badge segment-at-risk">À risque</span>' in html
+
+
+def test_api_representation_carries_the_segment(segmented):
+    from yoozak.representations import client_resource
+
+    assert client_resource(fresh(segmented["vip"]))["segment"] == "vip"
