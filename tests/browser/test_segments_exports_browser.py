@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -54,7 +55,7 @@ def shop(factories, admin_user):
 def download(page, selector: str) -> bytes:
     with page.expect_download() as info:
         page.click(selector)
-    return open(info.value.path(), "rb").read()
+    return Path(info.value.path()).read_bytes()
 
 
 def test_segment_overview_filter_and_badges(browsing, viewport, shop):
