@@ -221,6 +221,17 @@ def test_reason_in_words(factories):
     assert reason == "3 commandes confirmées, 2\u202f450\u00a0MAD, dernière il y a 12 jours"
 
 
+def test_reason_of_a_newcomer(factories):
+    now = utcnow()
+    for days, since in ((0, "aujourd'hui"), (1, "1 jour"), (12, "12 jours")):
+        client = factories.client("New", "Comer", created_at=now - days * DAY - MINUTE)
+        factories.order(client, status="confirmed", price="1500.00", created_at=now - MINUTE)
+        client = fresh(client)
+        assert client.segment == "new"
+        reason = segment_reason(client, SegmentRules.current(now))
+        assert reason == f"Client depuis {since} ; 1 commande confirmée, 1\u202f500\u00a0MAD"
+
+
 def test_reason_of_a_risky_and_of_an_empty_client(factories):
     risky = factories.client("Risky", "R", created_at=utcnow() - 90 * DAY)
     for status in ("cancelled", "cancelled", "cancelled", "confirmed"):

@@ -60,8 +60,9 @@ def segment_reason(client: Client, rules: SegmentRules | None = None) -> str:
     if segment == "inactive":
         return f"Dernière commande {last} ; {confirmed}, {money}"
     if segment == "new":
-        since = _ago(client.created_at, now).replace("il y a ", "depuis ")
-        return f"Client {since} ; {confirmed}, {money}"
+        days = max(0, (now - client.created_at).days) if client.created_at else 0
+        since = "aujourd'hui" if days == 0 else _plural(days, "jour")
+        return f"Client depuis {since} ; {confirmed}, {money}"
     return f"{confirmed}, {money}, dernière {last}"
 
 
