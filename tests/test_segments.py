@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import update
 
 from yoozak.clients.segments import segment_overview, segment_reason
@@ -342,3 +343,8 @@ def test_api_representation_carries_the_segment(segmented):
     from yoozak.representations import client_resource
 
     assert client_resource(fresh(segmented["vip"]))["segment"] == "vip"
+
+
+def test_segment_index_covers_the_overview(app):
+    indexes = {ix["name"]: ix["column_names"] for ix in sa_inspect(db.engine).get_indexes("clients")}
+    assert indexes["ix_clients_segment_spent"] == ["segment", "total_spent"]

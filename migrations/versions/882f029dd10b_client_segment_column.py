@@ -23,9 +23,9 @@ def upgrade():
     op.add_column(
         "clients", sa.Column("segment", sa.String(length=20), server_default="none", nullable=False)
     )
-    op.create_index(op.f("ix_clients_segment"), "clients", ["segment"], unique=False)
+    op.create_index("ix_clients_segment_spent", "clients", ["segment", "total_spent"], unique=False)
 
 
 def downgrade():
-    op.drop_index(op.f("ix_clients_segment"), table_name="clients")
+    op.drop_index("ix_clients_segment_spent", table_name="clients")
     op.drop_column("clients", "segment")

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
@@ -22,6 +22,11 @@ class Client(db.Model):
     """A client: one user account, a phone, an address and the orders linked to it."""
 
     __tablename__ = "clients"
+    __table_args__ = (
+        # Serves the segment filter, and covers the segment overview (count and money per
+        # segment) and the filter sorted by money, without reading a client row.
+        Index("ix_clients_segment_spent", "segment", "total_spent"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -50,7 +55,7 @@ class Client(db.Model):
     last_order_at: Mapped[datetime | None] = mapped_column(index=True)
     # One of models/segments.py SEGMENTS, computed from the aggregates above whenever they
     # are refreshed (and daily by `flask refresh-client-stats --segments-only`).
-    segment: Mapped[str] = mapped_column(String(20), default="none", server_default="none", index=True)
+    segment: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
 
     user: Mapped[User] = relationship(back_populates="client", lazy="joined")
     orders: Mapped[list[Order]] = relationship(
