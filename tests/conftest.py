@@ -134,11 +134,17 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # A streamed body (stream_with_context) pops its request context when it ends, which
+        # must happen in the context that pushed it: read it here unless the test asks not to,
+        # and then iterate it through `self.last_context.run(...)`.
+        kwargs.setdefault("buffered", True)
+
         def run():
             _cv_app.set(None)  # only inside this copied context: the request pushes its own
             return super(IsolatedClient, self).open(*args, **kwargs)
 
-        response = contextvars.copy_context().run(run)
+        self.last_context = contextvars.copy_context()
+        response = self.last_context.run(run)
         # End the test's own transaction, so that its next read sees what the request wrote.
         db.session.rollback()
         return response

@@ -54,6 +54,17 @@ def test_stats_shape_and_values(admin_client, shop):
     response = admin_client.get("/client/api/stats/")
     assert response.status_code == 200 and response.is_json
     body = response.get_json()
+    # amine: 3 confirmed orders (Fidèle); salma: one cancelled, created 5 days ago (Nouveau).
+    segments = body.pop("segments")
+    assert segments == {
+        "vip": 0,
+        "loyal": 1,
+        "occasional": 0,
+        "new": 1,
+        "at_risk": 0,
+        "inactive": 0,
+        "none": 1,
+    }
     assert set(body) == STATS_KEYS
     assert body == {
         "total_clients": 3,

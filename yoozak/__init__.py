@@ -92,6 +92,7 @@ def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from .auth.cli import create_admin
     from .clients.cli import check_consistency, refresh_client_stats
+    from .exports.cli import export_clients
     from .linking.cli import link_orders
     from .seeding.cli import create_test_clients, create_test_orders, import_clients, import_orders, seed_demo
 
@@ -105,6 +106,7 @@ def register_commands(app: Flask) -> None:
         refresh_client_stats,
         check_consistency,
         seed_demo,
+        export_clients,
     ):
         app.cli.add_command(command)
 

@@ -30,6 +30,17 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379 when several instances serve
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Client segments (models/segments.py; rules checked in the order the README gives).
+    "SEGMENT_VIP_MIN_ORDERS": 5,  # VIP: at least this many confirmed orders …
+    "SEGMENT_VIP_MIN_SPENT": 5000,  # … and this many MAD spent on confirmed orders
+    "SEGMENT_LOYAL_MIN_ORDERS": 3,  # Fidèle: at least this many confirmed orders
+    "SEGMENT_AT_RISK_MIN_CANCELLED": 2,  # À risque: at least this many cancelled orders …
+    "SEGMENT_AT_RISK_MIN_SHARE": 50,  # … making at least this percent of its orders
+    "SEGMENT_INACTIVE_DAYS": 180,  # Inactif: no order for this many days
+    "SEGMENT_NEW_DAYS": 30,  # Nouveau: client created within this many days
+    # Exports: above this many rows an XLSX is refused over HTTP (CSV or `flask export-clients`).
+    "EXPORT_XLSX_MAX_ROWS": 20_000,
+    "EXPORT_BATCH_SIZE": 1000,  # rows fetched per round trip (yield_per)
 }
 
 SQLITE_FILENAME = "yoozak.db"

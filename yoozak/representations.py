@@ -42,6 +42,7 @@ def client_resource(client: Client) -> dict[str, Any]:
         "total_spent": _money(client.total_spent),
         "average_basket": _money(client.average_basket),
         "last_order_at": _iso(client.last_order_at),
+        "segment": client.segment,
     }
 
 

@@ -6,7 +6,7 @@ index-only scan) instead of reading every row it skips; SQLite indexes held the 
 Plain op calls, no batch: a batch rebuild of clients would drop the FTS5 triggers of 0f7ec23d4af1.
 
 Revision ID: 7e72e3373a88
-Revises: 60c17d90c19d
+Revises: 882f029dd10b
 Create Date: 2026-11-28 13:52:50.855458
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7e72e3373a88"
-down_revision = "60c17d90c19d"
+down_revision = "882f029dd10b"
 branch_labels = None
 depends_on = None
 

@@ -226,12 +226,12 @@ def test_layout_per_width(browsing, viewport, shop):
     first_row = page.locator('[data-test="client-row"]').first
     if viewport == "desktop":
         expect(email_header).to_be_visible()
-        expect(page.locator("thead")).to_be_visible()
+        expect(page.locator('[data-test="clients-table"] thead')).to_be_visible()
     elif viewport == "tablet":
         expect(email_header).to_be_hidden()  # essential columns only
-        expect(page.locator("thead")).to_be_visible()
+        expect(page.locator('[data-test="clients-table"] thead')).to_be_visible()
     else:
-        expect(page.locator("thead")).to_be_hidden()  # compact cards
+        expect(page.locator('[data-test="clients-table"] thead')).to_be_hidden()  # compact cards
         box = first_row.locator('[data-test="toggle"]').bounding_box()
         assert box["height"] >= 44 and box["width"] >= 44, box  # touch-sized
     browsing.assert_no_horizontal_scroll()

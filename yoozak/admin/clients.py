@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.filters import FilterEqual
 from markupsafe import Markup, escape
 
 from ..clients.services import client_stats, planned_search, set_clients_active
@@ -12,7 +13,9 @@ from ..extensions import db
 from ..formatting import format_date, format_mad
 from ..linking.normalize import format_phone_human
 from ..models import Client, User
+from ..models.segments import SEGMENT_LABELS
 from .base import SecureModelView
+from .exports import ClientExportMixin
 
 
 def _name_link(view, context, model: Client, name):
@@ -29,8 +32,14 @@ def _orders_link(view: ClientAdmin, context, model: Client, name):
     return Markup('<a href="{}" title="Voir les commandes">{}</a>').format(href, model.orders_count)
 
 
-class ClientAdmin(SecureModelView):
-    """Clients with their aggregates; deactivation instead of deletion."""
+def _segment_badge(view, context, model: Client, name):
+    label = SEGMENT_LABELS.get(model.segment, model.segment)
+    css = "segment-" + model.segment.replace("_", "-")
+    return Markup('<span class="badge segment-badge {}">{}</span>').format(css, label)
+
+
+class ClientAdmin(ClientExportMixin, SecureModelView):
+    """Clients with their aggregates and segment; deactivation instead of deletion; streamed export."""
 
     list_template = "admin/client_list.html"
     can_delete = False
@@ -40,6 +49,7 @@ class ClientAdmin(SecureModelView):
         "phone",
         "company_name",
         "is_active",
+        "segment",
         "orders_count",
         "total_spent",
         "last_order_at",
@@ -51,6 +61,7 @@ class ClientAdmin(SecureModelView):
         "phone": "Téléphone",
         "company_name": "Société",
         "is_active": "Actif",
+        "segment": "Segment",
         "orders_count": "Commandes",
         "total_spent": "Total dépensé",
         "last_order_at": "Dernière commande",
@@ -63,6 +74,7 @@ class ClientAdmin(SecureModelView):
         ("full_name", "sort_name"),
         "company_name",
         "is_active",
+        "segment",
         "orders_count",
         "total_spent",
         "last_order_at",
@@ -72,9 +84,15 @@ class ClientAdmin(SecureModelView):
     # search_text holds name, e-mail, username, address and company, folded; the phone is
     # matched on its digits in any spelling. _apply_search uses the list page's own logic.
     column_searchable_list = ("search_text",)
-    column_filters = ("is_active", "created_at", "company_name")
+    column_filters = (
+        "is_active",
+        FilterEqual(Client.segment, "Segment", options=list(SEGMENT_LABELS.items())),
+        "created_at",
+        "company_name",
+    )
     column_formatters = {
         "full_name": _name_link,
+        "segment": _segment_badge,
         "orders_count": _orders_link,
         "phone": lambda v, c, m, n: format_phone_human(m.phone),
         "total_spent": lambda v, c, m, n: format_mad(m.total_spent),
@@ -89,6 +107,7 @@ class ClientAdmin(SecureModelView):
         "address",
         "company_name",
         "is_active",
+        "segment",
         "orders_count",
         "total_spent",
         "last_order_at",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import g, url_for
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import (
     DateTimeBetweenFilter,
@@ -19,6 +19,7 @@ from ..linking.normalize import format_phone_human
 from ..models import Client, LinkMethod, Order, OrderStatus
 from ..timeutil import utcnow
 from .base import SecureModelView
+from .exports import OrderExportMixin
 
 
 def _client_link(view, context, model: Order, name):
@@ -29,7 +30,7 @@ def _client_link(view, context, model: Order, name):
     )
 
 
-class OrderAdmin(SecureModelView):
+class OrderAdmin(OrderExportMixin, SecureModelView):
     """Orders, newest first; an admin's link choice is recorded as a manual link."""
 
     can_delete = False
@@ -99,6 +100,8 @@ class OrderAdmin(SecureModelView):
         """Load each order's client and user with the page, not one query per row."""
         from sqlalchemy.orm import joinedload
 
+        if g.get("admin_export"):
+            return super().get_query()  # the file shows the client's id only
         return super().get_query().options(joinedload(Order.client))
 
     def on_model_change(self, form, model: Order, is_created: bool) -> None:

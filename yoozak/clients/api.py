@@ -14,13 +14,15 @@ from ..extensions import db
 from ..models import Client
 from . import bp
 from .orders import MAX_ORDERS_PER_PAGE, client_orders, order_json, parse_page
+from .segments import segment_counts
 from .services import client_stats, set_clients_active
 
 
 @bp.get("/api/stats/")
 def api_stats():
-    """Return the live figures of the stats header."""
-    return jsonify(client_stats(db.session, orders_ttl=current_app.config["CLIENT_STATS_ORDERS_TTL"]))
+    """Return the live figures of the stats header, and the number of clients per segment."""
+    figures = client_stats(db.session, orders_ttl=current_app.config["CLIENT_STATS_ORDERS_TTL"])
+    return jsonify(figures | {"segments": segment_counts(db.session)})
 
 
 @bp.get("/api/<int:client_id>/orders/")

@@ -9,17 +9,27 @@ from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import Order
-from ..models.aggregates import find_drift, refresh_aggregates
+from ..models.aggregates import find_drift, refresh_aggregates, refresh_segments
 
 MAX_LISTED = 20
 
 
 @click.command("refresh-client-stats")
-def refresh_client_stats() -> None:
-    """Recompute every client's aggregates (orders, money, last order) from the orders."""
+@click.option(
+    "--segments-only",
+    is_flag=True,
+    help="Reclassify segments from the stored aggregates only (fast; run it daily: time moves segments).",
+)
+def refresh_client_stats(segments_only: bool) -> None:
+    """Recompute every client's aggregates (orders, money, last order) and segment from the orders."""
+    if segments_only:
+        changed = refresh_segments(db.session.connection())
+        db.session.commit()
+        click.echo(f"Client segments recomputed: {changed} changed.")
+        return
     refresh_aggregates(db.session.connection())
     db.session.commit()
-    click.echo("Client aggregates recomputed from the orders.")
+    click.echo("Client aggregates and segments recomputed from the orders.")
 
 
 def link_anomalies() -> dict[str, int]:
@@ -42,11 +52,11 @@ def link_anomalies() -> dict[str, int]:
 
 @click.command("check-consistency")
 def check_consistency() -> None:
-    """Report drift between clients' stored aggregates and their orders; exit 1 if any."""
+    """Report drift between clients' stored aggregates or segment and their orders; exit 1 if any."""
     drift = find_drift(db.session.connection())
     anomalies = {k: v for k, v in link_anomalies().items() if v}
     if not drift and not anomalies:
-        click.echo("Consistent: every client's aggregates match its orders.")
+        click.echo("Consistent: every client's aggregates and segment match its orders.")
         return
     clients = sorted({d.client_id for d in drift})
     if drift:
@@ -55,7 +65,7 @@ def check_consistency() -> None:
             click.echo(f"  client {d.client_id}: {d.field} stored {d.stored!r}, orders say {d.actual!r}")
         if len(drift) > MAX_LISTED:
             click.echo(f"  ... and {len(drift) - MAX_LISTED} more")
-        click.echo("Run `flask refresh-client-stats` to rebuild them.")
+        click.echo("Run `flask refresh-client-stats` to rebuild them (segments move with time too).")
     for label, count in anomalies.items():
         click.echo(f"{count} {label}")
     sys.exit(1)

@@ -6,6 +6,7 @@ from flask import abort, current_app, render_template, request, url_for
 
 from ..extensions import db
 from ..models import Client
+from ..models.segments import SEGMENT_LABELS
 from . import bp
 from .orders import (
     METHOD_LABELS,
@@ -16,6 +17,7 @@ from .orders import (
     monthly_series,
     parse_page,
 )
+from .segments import SEGMENT_BADGES, now_rules, segment_label, segment_overview, segment_reason
 from .services import PERIODS, SORTS, STATUSES, client_stats, list_clients, parse_list_args
 
 # The pages load scripts and styles from this origin only: no inline script, no CDN.
@@ -35,9 +37,20 @@ SORT_CHOICES = {
     "-last_order": "Commande la plus récente",
     "last_order": "Commande la plus ancienne",
 }
+SEGMENT_CHOICES = {"all": "Tous les segments", **SEGMENT_LABELS}
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 STATS_REFRESH_SECONDS = 30
 assert set(key.lstrip("-") for key in SORT_CHOICES) == set(SORTS)
+
+
+@bp.app_template_global("segment_label")
+def _segment_label(code: str | None) -> str:
+    return segment_label(code)
+
+
+@bp.app_template_global("segment_class")
+def _segment_class(code: str | None) -> str:
+    return SEGMENT_BADGES.get(code or "", "segment-unknown")
 
 
 def admin_orders_url(client_id: int) -> str:
@@ -71,6 +84,11 @@ def client_list():
         stats=stats,
         status_choices=STATUS_CHOICES,
         period_choices=PERIOD_CHOICES,
+        segment_choices=SEGMENT_CHOICES,
+        segment_reason=segment_reason,
+        segment_rules=now_rules(),
+        overview=segment_overview(db.session),
+        xlsx_max_rows=current_app.config["EXPORT_XLSX_MAX_ROWS"],
         sort_choices=SORT_CHOICES,
         per_page_choices=sorted({*PER_PAGE_CHOICES, parsed.params.per_page}),
         max_per_page=current_app.config["CLIENTS_MAX_PER_PAGE"],
@@ -98,4 +116,5 @@ def client_detail(client_id: int):
         status_badges=STATUS_BADGES,
         method_labels=METHOD_LABELS,
         admin_orders_url=admin_orders_url(client_id),
+        segment_reason=segment_reason(client, now_rules()),
     )

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, update
 
 from ..models import LinkRun
 from ..models.aggregates import refresh_aggregates
+from ..models.segments import SegmentRules
 from ..timeutil import utcnow
 from .match import Decision
 
@@ -176,6 +177,8 @@ class BackgroundWriter:
         self.engine, self.run_id = engine, run_id
         self.error: BaseException | None = None
         self.touched_clients: set[int] = set()  # clients of the committed batches
+        # Read here, in the caller's app context: the refresh runs on the writer thread.
+        self.segment_rules = SegmentRules.current()
         # One batch waiting at most: the reader never runs more than a batch ahead.
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._work, name="link-writer", daemon=True)
@@ -233,7 +236,7 @@ class BackgroundWriter:
         if not self.touched_clients:
             return
         try:
-            refresh_aggregates(conn, self.touched_clients)
+            refresh_aggregates(conn, self.touched_clients, self.segment_rules)
             conn.commit()
         except BaseException as error:
             conn.rollback()

@@ -2,7 +2,8 @@
 
 Kept on the client row so that the list sorts 100,000 clients by orders, money or last
 order through an index, instead of aggregating a million orders for every page.
-Money figures count confirmed orders only; counts cover every status.
+Money figures count confirmed orders only; counts cover every status. The segment
+(models/segments.py) is computed from those columns right after them, in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, case, exists, func, or_, select, update
 
 from .clients import Client
 from .orders import Order, OrderStatus
+from .segments import SegmentRules, segment_case
 
 # SQLite allows 32,766 bound parameters; stay far below it.
 ID_CHUNK = 5000
@@ -66,7 +68,47 @@ _ZERO = {
 }
 
 
-def _refresh(conn: Connection, client_ids: list[int] | None) -> int:
+def client_segment_case(rules: SegmentRules):
+    """Return the segment CASE over the aggregates stored on the client row."""
+    return segment_case(
+        rules,
+        orders_count=Client.orders_count,
+        confirmed_count=Client.confirmed_count,
+        cancelled_count=Client.cancelled_count,
+        total_spent=Client.total_spent,
+        last_order_at=Client.last_order_at,
+        created_at=Client.created_at,
+    )
+
+
+def refresh_segments(
+    conn: Connection, client_ids: Iterable[int] | None = None, rules: SegmentRules | None = None
+) -> int:
+    """Recompute the segment of the given clients (all when None) from their stored aggregates.
+
+    One UPDATE per chunk, writing only the rows whose segment changes; returns that count.
+    Time moves clients between segments (new, inactive) without any change to their orders:
+    `flask refresh-client-stats --segments-only` once a day keeps them current.
+    """
+    rules = rules or SegmentRules.current()
+    if client_ids is None:
+        return _refresh_segments(conn, None, rules)
+    return sum(_refresh_segments(conn, chunk, rules) for chunk in _chunks(client_ids))
+
+
+def _refresh_segments(conn: Connection, client_ids: list[int] | None, rules: SegmentRules) -> int:
+    computed = client_segment_case(rules)
+    stmt = (
+        update(Client)
+        .where(Client.segment != computed)
+        .values(updated_at=Client.__table__.c.updated_at, segment=computed)
+    )
+    if client_ids is not None:
+        stmt = stmt.where(Client.id.in_(client_ids))
+    return conn.execute(stmt).rowcount or 0
+
+
+def _refresh(conn: Connection, client_ids: list[int] | None, rules: SegmentRules) -> int:
     # Only rows whose figures change are written: each write also moves the client in the
     # indexes on orders_count, total_spent and last_order_at.
     agg = aggregate_select(client_ids).subquery("agg")
@@ -84,18 +126,20 @@ def _refresh(conn: Connection, client_ids: list[int] | None) -> int:
         reset = reset.where(Client.id.in_(client_ids))
     written = conn.execute(reset).rowcount
     differs = or_(*(getattr(Client, name).is_distinct_from(agg.c[name]) for name in AGGREGATE_FIELDS))
-    return (
-        written
-        + conn.execute(
-            update(Client)
-            .where(Client.id == agg.c.client_id, differs)
-            .values(**keep_updated_at, **{name: agg.c[name] for name in AGGREGATE_FIELDS})
-        ).rowcount
-    )
+    written += conn.execute(
+        update(Client)
+        .where(Client.id == agg.c.client_id, differs)
+        .values(**keep_updated_at, **{name: agg.c[name] for name in AGGREGATE_FIELDS})
+    ).rowcount
+    # The segment reads the figures just written, so it follows them in the same transaction.
+    _refresh_segments(conn, client_ids, rules)
+    return written
 
 
-def refresh_aggregates(conn: Connection, client_ids: Iterable[int] | None = None) -> int:
-    """Recompute the aggregates of the given clients (all clients when None).
+def refresh_aggregates(
+    conn: Connection, client_ids: Iterable[int] | None = None, rules: SegmentRules | None = None
+) -> int:
+    """Recompute the aggregates and the segment of the given clients (all clients when None).
 
     Return how many clients had figures that differed, i.e. were written.
 
@@ -103,13 +147,14 @@ def refresh_aggregates(conn: Connection, client_ids: Iterable[int] | None = None
     orders, cheaper than thousands of look-ups per chunk of ids; the rows written are the
     same, since only figures that differ are written.
     """
+    rules = rules or SegmentRules.current()
     if client_ids is not None:
         client_ids = set(client_ids)
         if len(client_ids) > FULL_REFRESH_FROM:
             client_ids = None
     if client_ids is None:
-        return _refresh(conn, None)
-    return sum(_refresh(conn, chunk) for chunk in _chunks(client_ids))
+        return _refresh(conn, None, rules)
+    return sum(_refresh(conn, chunk, rules) for chunk in _chunks(client_ids))
 
 
 @dataclass(frozen=True)
@@ -132,16 +177,34 @@ AGGREGATE_FIELDS = (
 )
 
 
-def find_drift(conn: Connection, limit: int | None = None) -> list[Drift]:
-    """Compare every client's stored aggregates with a fresh computation."""
+# Everything refresh_aggregates writes: what a loaded client must reload after it.
+REFRESHED_FIELDS = (*AGGREGATE_FIELDS, "segment")
+
+
+def _actual_segment(agg, rules: SegmentRules):
+    """Return the segment the orders say, from the fresh aggregates (zero without orders)."""
+    return segment_case(
+        rules,
+        orders_count=func.coalesce(agg.c.orders_count, 0),
+        confirmed_count=func.coalesce(agg.c.confirmed_count, 0),
+        cancelled_count=func.coalesce(agg.c.cancelled_count, 0),
+        total_spent=func.coalesce(agg.c.total_spent, 0),
+        last_order_at=agg.c.last_order_at,
+        created_at=Client.created_at,
+    )
+
+
+def find_drift(conn: Connection, limit: int | None = None, rules: SegmentRules | None = None) -> list[Drift]:
+    """Compare every client's stored aggregates and segment with a fresh computation."""
     agg = aggregate_select().subquery("agg")
     zero = {"orders_count": 0, "confirmed_count": 0, "pending_count": 0, "cancelled_count": 0}
-    columns = [Client.id] + [getattr(Client, f) for f in AGGREGATE_FIELDS]
+    columns = [Client.id] + [getattr(Client, f) for f in REFRESHED_FIELDS]
     columns += [agg.c[f].label(f"actual_{f}") for f in AGGREGATE_FIELDS]
+    columns.append(_actual_segment(agg, rules or SegmentRules.current()).label("actual_segment"))
     rows = conn.execute(select(*columns).outerjoin(agg, agg.c.client_id == Client.id).order_by(Client.id))
     drifts: list[Drift] = []
     for row in rows:
-        for field in AGGREGATE_FIELDS:
+        for field in REFRESHED_FIELDS:
             stored = getattr(row, field)
             actual = getattr(row, f"actual_{field}")
             if actual is None:

@@ -26,9 +26,14 @@ class Client(db.Model):
     # index: with the id in it, PostgreSQL answers from the index alone (an index-only scan,
     # 25 ms at OFFSET 50,000 instead of 280 ms reading the rows); SQLite indexes hold the
     # rowid anyway. See BENCHMARKS.md, "Load".
-    __table_args__ = tuple(
-        Index(f"ix_clients_{column}", column, "id")
-        for column in ("created_at", "sort_name", "orders_count", "total_spent", "last_order_at")
+    __table_args__ = (
+        *(
+            Index(f"ix_clients_{column}", column, "id")
+            for column in ("created_at", "sort_name", "orders_count", "total_spent", "last_order_at")
+        ),
+        # Serves the segment filter, and covers the segment overview (count and money per
+        # segment) and the filter sorted by money, without reading a client row.
+        Index("ix_clients_segment_spent", "segment", "total_spent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +61,9 @@ class Client(db.Model):
     cancelled_count: Mapped[int] = mapped_column(default=0)
     total_spent: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     last_order_at: Mapped[datetime | None] = mapped_column()
+    # One of models/segments.py SEGMENTS, computed from the aggregates above whenever they
+    # are refreshed (and daily by `flask refresh-client-stats --segments-only`).
+    segment: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
 
     user: Mapped[User] = relationship(back_populates="client", lazy="joined")
     orders: Mapped[list[Order]] = relationship(

@@ -18,7 +18,7 @@ from ..linking.normalize import (
     normalize_name,
     normalize_phone,
 )
-from .aggregates import AGGREGATE_FIELDS, refresh_aggregates
+from .aggregates import REFRESHED_FIELDS, refresh_aggregates
 from .clients import Client
 from .orders import Order
 from .users import User
@@ -156,4 +156,4 @@ def _expire_aggregates(session: Session, _context) -> None:
     for client_id in session.info.pop("yoozak_expire_clients", set()):
         client = session.identity_map.get(identity_key(Client, client_id))
         if client is not None:
-            session.expire(client, list(AGGREGATE_FIELDS))
+            session.expire(client, list(REFRESHED_FIELDS))
