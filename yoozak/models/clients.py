@@ -32,6 +32,11 @@ class Client(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    # Set when an admin merged this client into another (clients/duplicates.py): the row
+    # stays, deactivated, so that its history and links still read; never merged twice.
+    # No ON DELETE clause: SQLite does not reflect one added by ALTER TABLE (see migration
+    # b3c1d2e4f5a6); history/tracking.py clears the link before a survivor is deleted.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
 
     # Derived from the fields above (and the user's) on every flush; see models/events.py.
     search_text: Mapped[str] = mapped_column(Text, default="")
