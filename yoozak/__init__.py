@@ -54,7 +54,7 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in extensions.py to this app."""
-    from . import models  # noqa: F401  (registers the mappers and session hooks)
+    from . import history, models  # noqa: F401  (registers the mappers and session hooks)
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)

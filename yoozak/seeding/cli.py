@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..history import change_source
 from ..linking.locks import RunLockedError
 from ..linking.run import LinkOptions, link_orders
 from ..models import Client, User
@@ -54,8 +55,9 @@ def _report_errors(report) -> None:
 def _import(importer, file: Path, noun: str):
     """Run one importer in one transaction, report rejected rows, and print the summary."""
     try:
-        report = importer(db.session, file)
-        db.session.commit()
+        with change_source("import"):
+            report = importer(db.session, file)
+            db.session.commit()
     except CsvFileError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
