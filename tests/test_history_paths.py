@@ -184,7 +184,9 @@ def test_admin_manual_link_records_linked_and_unlinked(admin_client, factories):
 def test_review_resolution_records_the_link(factories, admin_user):
     amina = factories.client("Amina", "Bennani")
     order = factories.order(None, reference="REF-R")
-    item = ReviewItem(order_id=order.id, reason="two namesakes", candidates=[{"client_id": amina.id, "score": 0.8}])
+    item = ReviewItem(
+        order_id=order.id, reason="two namesakes", candidates=[{"client_id": amina.id, "score": 0.8}]
+    )
     db.session.add(item)
     db.session.commit()
     with change_source("admin", actor=(admin_user.id, admin_user.email)):

@@ -9,7 +9,6 @@ from yoozak.extensions import db
 from yoozak.history import change_source, record_event
 from yoozak.models import ClientEvent
 
-
 # Creating a client records its own "created" entry (history/tracking.py); these tests
 # look at the entries record_event writes.
 EXPLICIT = ClientEvent.action != "created"

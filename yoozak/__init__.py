@@ -89,7 +89,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from .auth.cli import create_admin
-    from .clients.cli import check_consistency, refresh_client_stats
+    from .clients.cli import check_consistency, find_duplicate_clients, refresh_client_stats
     from .linking.cli import link_orders
     from .seeding.cli import create_test_clients, create_test_orders, import_clients, import_orders, seed_demo
 
@@ -102,6 +102,7 @@ def register_commands(app: Flask) -> None:
         link_orders,
         refresh_client_stats,
         check_consistency,
+        find_duplicate_clients,
         seed_demo,
     ):
         app.cli.add_command(command)

@@ -40,7 +40,9 @@ def _clean(changes: dict[str, Any] | None) -> dict[str, Any]:
     return {key: value for key, value in (changes or {}).items() if key not in SECRET_FIELDS}
 
 
-def record_events(entries: Iterable[tuple[int, str, dict[str, Any] | None]], session: Session | None = None) -> int:
+def record_events(
+    entries: Iterable[tuple[int, str, dict[str, Any] | None]], session: Session | None = None
+) -> int:
     """Insert one history row per (client_id, action, changes) in one statement; return the count.
 
     For bulk paths (a batch action, an import): no ORM object per row, same transaction.

@@ -67,9 +67,7 @@ def record_link_run(session: Session, run_id: int) -> int:
     marks the run finished (or failed: the batches it committed are history too).
     """
     dialect = session.get_bind().dialect.name
-    methods = {
-        m: func.coalesce(func.sum(case((Order.link_method == m, 1), else_=0)), 0) for m in METHODS
-    }
+    methods = {m: func.coalesce(func.sum(case((Order.link_method == m, 1), else_=0)), 0) for m in METHODS}
     changes = _json_object(
         dialect,
         {"run": literal(run_id, Integer), "count": func.count(), "methods": _json_object(dialect, methods)},

@@ -48,7 +48,13 @@ FIELD_LABELS = {
     "is_active": "Statut",
     "account_active": "Compte",
 }
-METHOD_WORDS = {"email": "e-mail", "phone": "téléphone", "name": "nom", "manual": "manuelle", "guest": "invité"}
+METHOD_WORDS = {
+    "email": "e-mail",
+    "phone": "téléphone",
+    "name": "nom",
+    "manual": "manuelle",
+    "guest": "invité",
+}
 MAX_MERGE_DEPTH = 10
 
 
@@ -104,7 +110,10 @@ def describe(event: ClientEvent) -> list[str]:
         return [_orders(int(changes.get("count", 0)), "déliée")]
     if action == "merged":
         absorbed = ", ".join(f"#{i}" for i in changes.get("absorbed", []))
-        lines = [f"Fiches {absorbed} fusionnées dans celle-ci", _orders(int(changes.get("orders_moved", 0)), "reprise")]
+        lines = [
+            f"Fiches {absorbed} fusionnées dans celle-ci",
+            _orders(int(changes.get("orders_moved", 0)), "reprise"),
+        ]
         return lines + _field_lines(changes.get("filled", {}))
     if action == "merged_into":
         return [f"Fusionnée dans la fiche #{changes.get('survivor')} ; fiche désactivée"]

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, inspect, insert, update
+from sqlalchemy import event, insert, inspect, update
 from sqlalchemy.orm import Session
 
 from ..models import Client, ClientEvent, Order, User

@@ -79,9 +79,9 @@ class LinkSummary:
 def load_index(session: Session) -> ClientIndex:
     """Read every client's normalised keys and build the matcher's blocking index."""
     rows = session.execute(
-        select(Client.id, User.email, Client.phone, Client.name_key, Client.address).join(
-            User, User.id == Client.user_id
-        )
+        select(Client.id, User.email, Client.phone, Client.name_key, Client.address)
+        .join(User, User.id == Client.user_id)
+        .where(Client.merged_into_id.is_(None))  # a merged client's orders go to its survivor
     )
     return ClientIndex.build(
         ClientKeys(

@@ -142,12 +142,24 @@ def import_clients(session: Session, path: Path) -> ImportReport:
             session.scalars(insert(Client).returning(Client.id, sort_by_parameter_order=True), client_rows)
         )
         # Core inserts bypass the ORM's history hook: one "created" entry per client here.
-        record_events(((cid, "created", _created_changes(v)) for cid, v in zip(report.new_ids, fresh)), session)
+        record_events(
+            ((cid, "created", _created_changes(v)) for cid, v in zip(report.new_ids, fresh, strict=True)),
+            session,
+        )
     report.created = len(fresh)
     return report
 
 
-_HISTORY_FIELDS = ("first_name", "last_name", "email", "username", "phone", "address", "company_name", "is_active")
+_HISTORY_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "username",
+    "phone",
+    "address",
+    "company_name",
+    "is_active",
+)
 
 
 def _created_changes(values: dict[str, object]) -> dict[str, list[object]]:
