@@ -197,7 +197,7 @@ def _load(session: Session, ids: list[int], survivor_id: int) -> tuple[Client, l
     clients = {
         c.id: c
         for c in session.scalars(
-            select(Client).where(Client.id.in_(ids)).order_by(Client.id).with_for_update()
+            select(Client).where(Client.id.in_(ids)).order_by(Client.id).with_for_update(of=Client)
         )
     }
     missing = [i for i in ids if i not in clients]
