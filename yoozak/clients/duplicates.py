@@ -263,8 +263,8 @@ def merge_clients(session: Session, client_ids: Iterable[int], survivor_id: int)
         refresh_aggregates(session.connection(), ids)
     for client in [survivor, *absorbed]:
         session.expire(client, list(AGGREGATE_FIELDS))
-    entries = [(survivor.id, "merged", {"absorbed": absorbed_ids, "orders_moved": moved, "filled": filled})]
-    entries += [
+    # The survivor's entry last: its timeline (newest first) then opens on the merge itself.
+    entries = [
         (
             cid,
             "merged_into",
@@ -276,5 +276,7 @@ def merge_clients(session: Session, client_ids: Iterable[int], survivor_id: int)
         )
         for cid in absorbed_ids
     ]
+    summary = {"absorbed": absorbed_ids, "orders_moved": moved, "filled": filled}
+    entries.append((survivor.id, "merged", summary))
     record_events(entries, session)
     return MergeResult(survivor.id, absorbed_ids, moved or 0, filled)
