@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..history.links import note_departures, record_link_run
+from ..history.links import note_batch, record_link_run
 from ..models import HUMAN_METHODS, Client, LinkRun, Order, User
 from ..timeutil import utcnow
 from .locks import run_lock
@@ -252,7 +252,7 @@ def _apply(options, run, summary, writer, progress, rows, job) -> None:
     debug = log.isEnabledFor(logging.DEBUG)
     decisions = job()
     if writer is not None:
-        note_departures(run.id, rows, decisions)  # history: orders leaving their client
+        note_batch(run.id, rows, decisions)  # history: orders changing client
     for row, decision in zip(rows, decisions, strict=True):
         summary.count(decision)
         if debug:
