@@ -1,4 +1,4 @@
-"""clients.merged_into_id: a client merged into another by an admin
+"""clients.merged_into_id and address_key: duplicate clients and their merge
 
 Revision ID: b3c1d2e4f5a6
 Revises: fead7119369c
@@ -38,9 +38,36 @@ def upgrade():
             ["id"],
         )
     op.create_index(op.f("ix_clients_merged_into_id"), "clients", ["merged_into_id"], unique=False)
+    op.add_column("clients", sa.Column("address_key", sa.String(255), nullable=False, server_default=""))
+    _fill_address_keys()
+    op.create_index("ix_clients_name_address", "clients", ["name_key", "address_key"], unique=False)
+
+
+def _fill_address_keys() -> None:
+    """Compute the normalised address of the clients already there (the application keeps it after)."""
+    from yoozak.linking.normalize import normalize_address
+
+    conn = op.get_bind()
+    clients = sa.table("clients", sa.column("id", sa.Integer), sa.column("address", sa.String))
+    last_id = 0
+    while True:
+        rows = conn.execute(
+            sa.select(clients.c.id, clients.c.address)
+            .where(clients.c.id > last_id)
+            .order_by(clients.c.id)
+            .limit(5000)
+        ).all()
+        if not rows:
+            return
+        keys = [{"id": cid, "key": normalize_address(address)[:255]} for cid, address in rows if address]
+        if keys:
+            conn.execute(sa.text("UPDATE clients SET address_key = :key WHERE id = :id"), keys)
+        last_id = rows[-1].id
 
 
 def downgrade():
+    op.drop_index("ix_clients_name_address", table_name="clients")
+    op.drop_column("clients", "address_key")
     op.drop_index(op.f("ix_clients_merged_into_id"), table_name="clients")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(op.f("fk_clients_merged_into_id_clients"), "clients", type_="foreignkey")

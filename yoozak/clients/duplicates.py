@@ -1,10 +1,11 @@
 """Probable duplicate clients, found with the linker's normalisers, and merging a group into one.
 
 Three kinds of evidence, strongest first: the same e-mail (normalised, "+tag" ignored), the
-same E.164 phone, the same normalised name and address. Phone and name keys are stored on
-the client row (clients.phone, clients.name_key), so a GROUP BY finds the shared ones
-without reading every client; e-mails are unique as typed, so their key is computed from
-one narrow read of the e-mail column. Clients linked by any evidence form one group.
+same E.164 phone, the same normalised name and address. The keys are stored on the client
+row by the flush hooks and the bulk writers (phone_digits, name_key, address_key), so an
+indexed GROUP BY finds the shared ones without reading every client into Python; e-mails
+are unique and stored lower-cased, so only those with a "+tag" (or an odd spelling) can
+share a key. Clients linked by any evidence form one group.
 Nothing is ever merged automatically: an admin picks the group and the client that stays.
 """
 
@@ -14,12 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..history import history_paused, record_events
 from ..history.tracking import json_value
-from ..linking.normalize import normalize_address, normalize_email
+from ..linking.normalize import normalize_email
 from ..models import Client, LinkMethod, Order, User
 from ..models.aggregates import AGGREGATE_FIELDS, refresh_aggregates
 from ..timeutil import utcnow
@@ -82,42 +83,48 @@ def _chunks(values: list) -> Iterable[list]:
 
 
 def _phone_evidence(session: Session) -> list[Evidence]:
+    # phone_digits is indexed and follows the E.164 number one to one: the GROUP BY reads the
+    # index only (merged clients, which the index does not tell apart, are dropped with the
+    # E.164 check on the few clients it returns).
     shared = list(
         session.scalars(
-            select(Client.phone)
-            .where(_UNMERGED, Client.phone.like("+%"))
-            .group_by(Client.phone)
+            select(Client.phone_digits)
+            .where(Client.phone_digits.is_not(None))
+            .group_by(Client.phone_digits)
             .having(func.count() > 1)
         )
     )
     members: dict[str, list[int]] = defaultdict(list)
     for chunk in _chunks(shared):
-        for cid, phone in session.execute(
-            select(Client.id, Client.phone).where(_UNMERGED, Client.phone.in_(chunk)).order_by(Client.id)
-        ):
-            members[phone].append(cid)
-    return [Evidence("phone", phone, ids) for phone, ids in members.items()]
+        rows = session.execute(
+            select(Client.id, Client.phone)
+            .where(_UNMERGED, Client.phone_digits.in_(chunk))
+            .order_by(Client.id)
+        )
+        for cid, phone in rows:
+            if phone and phone.startswith("+"):
+                members[phone].append(cid)
+    return [Evidence("phone", phone, ids) for phone, ids in members.items() if len(ids) > 1]
 
 
 def _name_address_evidence(session: Session) -> list[Evidence]:
-    shared = list(
-        session.scalars(
-            select(Client.name_key)
-            .where(_UNMERGED, Client.name_key != "")
-            .group_by(Client.name_key)
-            .having(func.count() > 1)
-        )
-    )
+    shared = session.execute(
+        select(Client.name_key, Client.address_key)
+        .where(Client.name_key != "", Client.address_key != "")
+        .group_by(Client.name_key, Client.address_key)
+        .having(func.count() > 1)
+    ).all()
+    pairs = {(name, address) for name, address in shared}
     members: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for chunk in _chunks(shared):
+    for chunk in _chunks(sorted({name for name, _ in pairs})):
         rows = session.execute(
-            select(Client.id, Client.name_key, Client.address)
-            .where(_UNMERGED, Client.name_key.in_(chunk))
+            select(Client.id, Client.name_key, Client.address_key)
+            .where(_UNMERGED, Client.name_key.in_(chunk), Client.address_key != "")
             .order_by(Client.id)
         )
-        for cid, name_key, address in rows:
-            if address_key := normalize_address(address):
-                members[(name_key, address_key)].append(cid)
+        for cid, name, address in rows:
+            if (name, address) in pairs:
+                members[(name, address)].append(cid)
     return [
         Evidence("name_address", f"{name} — {address}", ids)
         for (name, address), ids in members.items()
@@ -126,17 +133,26 @@ def _name_address_evidence(session: Session) -> list[Evidence]:
 
 
 def _email_evidence(session: Session) -> list[Evidence]:
-    members: dict[str, list[int]] = defaultdict(list)
-    rows = session.execute(
-        select(Client.id, User.email)
+    # E-mails are unique and stored lower-cased: two can share a key only through a "+tag"
+    # (or a spelling stored before that rule). Read those few, then look their keys up.
+    email = User.email
+    odd = session.execute(
+        select(Client.id, email)
         .join(User, User.id == Client.user_id)
-        .where(_UNMERGED)
-        .order_by(Client.id)
-    )
-    for cid, email in rows:
-        if key := email_key(email):
-            members[key].append(cid)
-    return [Evidence("email", key, ids) for key, ids in members.items() if len(ids) > 1]
+        .where(_UNMERGED, or_(email.like("%+%"), func.lower(email) != email, email.like("% %")))
+    ).all()
+    keys = {cid: email_key(address) for cid, address in odd}
+    members: dict[str, set[int]] = defaultdict(set)
+    for cid, key in keys.items():
+        if key:
+            members[key].add(cid)
+    for chunk in _chunks(sorted(members)):
+        rows = session.execute(
+            select(Client.id, email).join(User, User.id == Client.user_id).where(_UNMERGED, email.in_(chunk))
+        )
+        for cid, address in rows:
+            members[address].add(cid)
+    return [Evidence("email", key, sorted(ids)) for key, ids in members.items() if len(ids) > 1]
 
 
 def _groups(evidence: list[Evidence]) -> list[DuplicateGroup]:

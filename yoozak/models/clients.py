@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
@@ -22,6 +22,8 @@ class Client(db.Model):
     """A client: one user account, a phone, an address and the orders linked to it."""
 
     __tablename__ = "clients"
+    # Probable duplicates share a name and an address (clients/duplicates.py).
+    __table_args__ = (Index("ix_clients_name_address", "name_key", "address_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -43,6 +45,8 @@ class Client(db.Model):
     phone_digits: Mapped[str | None] = mapped_column(String(20), index=True)
     name_key: Mapped[str] = mapped_column(String(255), default="", index=True)
     sort_name: Mapped[str] = mapped_column(String(300), default="", index=True)
+    # The linker's normalised address: with name_key, finds probable duplicates in one GROUP BY.
+    address_key: Mapped[str] = mapped_column(String(255), default="")
 
     # Aggregates over the linked orders, kept current by clients/aggregates.py so that
     # the list can sort 100,000 clients on them without a GROUP BY over a million orders.
