@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.test_admin import action_token
 from tests.test_client_api import csrf
 from yoozak.extensions import db
-from yoozak.history import change_source
+from yoozak.history import change_source, record_event
 from yoozak.linking.review import resolve_review
 from yoozak.linking.run import LinkOptions, link_orders
 from yoozak.models import Client, ClientEvent, Order, ReviewItem, User
@@ -261,3 +261,34 @@ def test_deleting_a_user_keeps_no_dangling_merge_link(factories):
     db.session.delete(db.session.get(User, survivor.user_id))
     db.session.commit()
     assert db.session.get(Client, absorbed.id).merged_into_id is None
+
+
+def test_an_anonymisation_does_not_record_the_values_it_erases(factories):
+    amina = factories.client("Amina", "Bennani", email="amina@example.com", phone="0612345678")
+    karim = factories.client("Karim", "Tazi")
+    # The anonymisation's own entry first; the erasing may then span several flushes.
+    record_event(amina.id, "anonymised", changes={"fields": ["first_name", "last_name", "phone"]})
+    amina.user.first_name, amina.user.last_name = "", "Anonyme"
+    karim.address = "Rue 2"  # loading karim flushes what came before
+    amina.phone = None
+    db.session.commit()
+    entries = events(amina.id)
+    assert [e.action for e in entries] == ["created", "anonymised"]
+    assert "Bennani" not in str(entries[1].changes) and "+212612345678" not in str(entries[1].changes)
+    assert [e.changes for e in events(karim.id, "updated")] == [{"address": ["", "Rue 2"]}]
+    # The silence ends with the transaction.
+    amina = db.session.get(Client, amina.id)
+    amina.address = "Rue 4"
+    db.session.commit()
+    assert [e.changes for e in events(amina.id, "updated")] == [{"address": ["", "Rue 4"]}]
+
+
+def test_history_paused_records_nothing(factories):
+    from yoozak.history import history_paused
+
+    amina = factories.client("Amina", "Bennani")
+    before = event_count()
+    with history_paused(db.session):
+        amina.address = "Rue 3"
+        db.session.commit()
+    assert event_count() == before

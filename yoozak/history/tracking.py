@@ -40,6 +40,9 @@ MAX_REFERENCES = 20
 
 _PENDING = "yoozak_history_pending"
 _PAUSED = "yoozak_history_paused"
+_SILENCED = "yoozak_history_silenced"
+# An entry of these actions in a flush replaces the automatic entries of its client.
+SILENCING_ACTIONS = frozenset({"anonymised"})
 
 
 def json_value(value: Any) -> Any:
@@ -172,6 +175,28 @@ def _note_order(pending: _Pending, order: Order, new: bool) -> None:
             entry.linked_refs.append(order.reference)
 
 
+def _note(session: Session, pending: _Pending | None, obj: object) -> _Pending | None:
+    new = obj in session.new
+    if isinstance(obj, ClientEvent):
+        if new and obj.action in SILENCING_ACTIONS and obj.client_id is not None:
+            # An anonymisation must not leave the values it erases in an automatic entry:
+            # its client gets none for the rest of the transaction.
+            session.info.setdefault(_SILENCED, set()).add(obj.client_id)
+        return pending
+    if not isinstance(obj, Client | User | Order):
+        return pending
+    if pending is None:
+        pending = session.info[_PENDING] = _Pending()
+    if isinstance(obj, Client):
+        _note_client(pending, obj, new)
+    elif isinstance(obj, User):
+        if not new:
+            _note_user(pending, obj)
+    else:
+        _note_order(pending, obj, new)
+    return pending
+
+
 @event.listens_for(Session, "before_flush")
 def _collect(session: Session, _context, _instances) -> None:
     """Note what this flush changes on clients, their accounts and their orders' links."""
@@ -179,18 +204,7 @@ def _collect(session: Session, _context, _instances) -> None:
         return
     pending: _Pending | None = session.info.get(_PENDING)
     for obj in list(session.new) + list(session.dirty):
-        new = obj in session.new
-        if not isinstance(obj, Client | User | Order):
-            continue
-        if pending is None:
-            pending = session.info[_PENDING] = _Pending()
-        if isinstance(obj, Client):
-            _note_client(pending, obj, new)
-        elif isinstance(obj, User):
-            if not new:
-                _note_user(pending, obj)
-        else:
-            _note_order(pending, obj, new)
+        pending = _note(session, pending, obj)
     for obj in session.deleted:
         if isinstance(obj, Client | User):
             _release_merged(session, obj)
@@ -239,9 +253,10 @@ def _rows(pending: _Pending) -> list[dict[str, Any]]:
 def _write(session: Session, _context) -> None:
     """Insert the noted entries on the flush's connection, now that new clients have ids."""
     pending: _Pending | None = session.info.pop(_PENDING, None)
+    silenced: set[int] = session.info.get(_SILENCED, set())
     if pending is None or not pending.entries:
         return
-    rows = _rows(pending)
+    rows = [row for row in _rows(pending) if row["client_id"] not in silenced]
     if rows:
         session.connection().execute(insert(ClientEvent.__table__), rows)
 
@@ -250,6 +265,13 @@ def _write(session: Session, _context) -> None:
 def _forget(session: Session) -> None:
     """Drop the entries of a flush that failed."""
     session.info.pop(_PENDING, None)
+    session.info.pop(_SILENCED, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _end_silence(session: Session) -> None:
+    """Silencing lasts one transaction."""
+    session.info.pop(_SILENCED, None)
 
 
 def _track_old_values() -> None:
