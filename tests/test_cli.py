@@ -17,6 +17,7 @@ COMMANDS = [
     "link-orders",
     "refresh-client-stats",
     "check-consistency",
+    "find-duplicate-clients",
     "seed-demo",
 ]
 

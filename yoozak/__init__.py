@@ -56,7 +56,7 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in extensions.py to this app."""
-    from . import models  # noqa: F401  (registers the mappers and session hooks)
+    from . import history, models  # noqa: F401  (registers the mappers and session hooks)
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
@@ -91,7 +91,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from .auth.cli import create_admin
-    from .clients.cli import check_consistency, refresh_client_stats
+    from .clients.cli import check_consistency, find_duplicate_clients, refresh_client_stats
     from .exports.cli import export_clients
     from .linking.cli import link_orders
     from .seeding.cli import create_test_clients, create_test_orders, import_clients, import_orders, seed_demo
@@ -105,6 +105,7 @@ def register_commands(app: Flask) -> None:
         link_orders,
         refresh_client_stats,
         check_consistency,
+        find_duplicate_clients,
         seed_demo,
         export_clients,
     ):

@@ -9,6 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from ..extensions import db
 from .base import SecureIndexView
 from .clients import ClientAdmin
+from .history import ClientEventAdmin
 from .linking import LinkRunAdmin, ReviewQueueAdmin
 from .orders import OrderAdmin
 from .users import UserAdmin
@@ -16,7 +17,7 @@ from .users import UserAdmin
 
 def init_admin(app: Flask) -> Admin:
     """Create a fresh Admin bound to `app` (a module-level one would break with several apps)."""
-    from ..models import Client, LinkRun, Order, ReviewItem, User
+    from ..models import Client, ClientEvent, LinkRun, Order, ReviewItem, User
 
     admin = Admin(
         app,
@@ -31,4 +32,5 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(
         ReviewQueueAdmin(ReviewItem, db, name="File de revue", endpoint="review_admin", category="Liaison")
     )
+    admin.add_view(ClientEventAdmin(ClientEvent, db, name="Historique", endpoint="clientevent_admin"))
     return admin

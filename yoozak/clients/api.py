@@ -17,6 +17,9 @@ from .orders import MAX_ORDERS_PER_PAGE, client_orders, order_json, parse_page
 from .segments import segment_counts
 from .services import client_stats, set_clients_active
 
+HISTORY_PER_PAGE = 20
+MAX_HISTORY_PER_PAGE = 100
+
 
 @bp.get("/api/stats/")
 def api_stats():
@@ -64,3 +67,31 @@ def api_toggle_status(client_id: int):
     db.session.commit()
     message = "Client activé." if target else "Client désactivé."
     return jsonify({"success": True, "is_active": target, "client_id": client_id, "message": message})
+
+
+@bp.get("/api/<int:client_id>/history/")
+def api_client_history(client_id: int):
+    """Return one page of a client's history, newest first (a page past the end gives the last one)."""
+    from ..history.timeline import client_history, event_json
+
+    page = parse_page(request.args.get("page"))
+    per_page = parse_page(request.args.get("per_page"), HISTORY_PER_PAGE, MAX_HISTORY_PER_PAGE)
+    if page is None or per_page is None:
+        return error_response(
+            400,
+            f"Paramètres de pagination invalides : page est un entier ≥ 1, "
+            f"per_page un entier entre 1 et {MAX_HISTORY_PER_PAGE}.",
+        )
+    if db.session.scalar(select(Client.id).where(Client.id == client_id)) is None:
+        return error_response(404, f"Client {client_id} introuvable.")
+    result = client_history(db.session, client_id, page, per_page)
+    return jsonify(
+        {
+            "client_id": client_id,
+            "total": result.total,
+            "page": result.page,
+            "pages": result.pages,
+            "per_page": result.per_page,
+            "events": [event_json(e) for e in result.items],
+        }
+    )

@@ -69,3 +69,22 @@ def check_consistency() -> None:
     for label, count in anomalies.items():
         click.echo(f"{count} {label}")
     sys.exit(1)
+
+
+@click.command("find-duplicate-clients")
+@click.option(
+    "--limit", type=click.IntRange(1, 1_000_000), default=50, show_default=True, help="Groups printed."
+)
+def find_duplicate_clients(limit: int) -> None:
+    """Print the groups of probable duplicate clients, strongest evidence first (nothing is merged)."""
+    from .duplicates import find_duplicate_groups
+
+    groups = find_duplicate_groups(db.session)
+    click.echo(f"{len(groups)} group(s) of probable duplicates.")
+    for number, group in enumerate(groups[:limit], 1):
+        click.echo(f"Group {number}: clients {', '.join(f'#{i}' for i in group.client_ids)}")
+        for item in group.evidence:
+            members = ", ".join(f"#{i}" for i in item.client_ids)
+            click.echo(f"  {item.kind}: {item.value} ({members})")
+    if len(groups) > limit:
+        click.echo(f"... and {len(groups) - limit} more (--limit).")

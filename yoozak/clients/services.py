@@ -363,14 +363,28 @@ def client_stats(
 
 
 def set_clients_active(session: Session, client_ids: Iterable[int], active: bool) -> int:
-    """Activate or deactivate clients; return how many actually changed (idempotent)."""
+    """Activate or deactivate clients; return how many actually changed (idempotent).
+
+    One bulk UPDATE, so the ORM's history hook does not see it: the clients that change
+    are read first (locked) and get their "status_changed" entry in the same transaction.
+    """
+    from ..history import record_events
+
     ids = sorted({int(i) for i in client_ids})
     if not ids:
         return 0
+    changing = list(
+        session.scalars(
+            select(Client.id).where(Client.id.in_(ids), Client.is_active.is_not(active)).with_for_update()
+        )
+    )
+    if not changing:
+        return 0
     result = session.execute(
         update(Client)
-        .where(Client.id.in_(ids), Client.is_active.is_not(active))
+        .where(Client.id.in_(changing), Client.is_active.is_not(active))
         .values(is_active=active, updated_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
+    record_events(((cid, "status_changed", {"is_active": [not active, active]}) for cid in changing), session)
     return result.rowcount or 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request, url_for
 
 from ..extensions import db
+from ..history.timeline import ACTION_LABELS, SOURCE_LABELS, actor_label, client_history, describe
 from ..models import Client
 from ..models.segments import SEGMENT_LABELS
 from . import bp
+from .api import HISTORY_PER_PAGE
 from .orders import (
     METHOD_LABELS,
     STATUS_BADGES,
@@ -106,6 +108,8 @@ def client_detail(client_id: int):
     per_page = current_app.config["CLIENTS_PER_PAGE"]
     orders = client_orders(db.session, client_id, page_number, per_page)
     series = monthly_series(db.session, client_id)
+    history_page = parse_page(request.args.get("hpage")) or 1
+    history = client_history(db.session, client_id, history_page, HISTORY_PER_PAGE)
     return render_template(
         "clients/detail.html",
         client=client,
@@ -117,4 +121,10 @@ def client_detail(client_id: int):
         method_labels=METHOD_LABELS,
         admin_orders_url=admin_orders_url(client_id),
         segment_reason=segment_reason(client, now_rules()),
+        history=history,
+        order_page=page_number,
+        describe=describe,
+        actor_label=actor_label,
+        action_labels=ACTION_LABELS,
+        source_labels=SOURCE_LABELS,
     )

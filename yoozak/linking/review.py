@@ -29,8 +29,13 @@ def resolve_review(session: Session, item_id: int, client_id: int | None, admin_
         scores = {int(c["client_id"]): c.get("score") for c in item.candidates or []}
         if client_id not in scores:
             raise ReviewError("Ce client ne fait pas partie des candidats proposés.")
-        if session.get(Client, client_id) is None:
+        client = session.get(Client, client_id)
+        if client is None:
             raise ReviewError("Ce client n'existe plus.")
+        if client.merged_into_id is not None:
+            raise ReviewError(
+                f"Ce client a été fusionné dans la fiche #{client.merged_into_id} : liez-la à celle-ci."
+            )
         order.client_id = client_id
         order.link_method = LinkMethod.MANUAL.value
         order.link_score = scores[client_id]

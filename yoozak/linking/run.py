@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..history.links import note_batch, record_link_run
 from ..models import HUMAN_METHODS, Client, LinkRun, Order, User
 from ..models.aggregates import refresh_aggregates
 from ..timeutil import utcnow
@@ -83,9 +84,9 @@ class LinkSummary:
 def load_index(session: Session) -> ClientIndex:
     """Read every client's normalised keys and build the matcher's blocking index."""
     rows = session.execute(
-        select(Client.id, User.email, Client.phone, Client.name_key, Client.address).join(
-            User, User.id == Client.user_id
-        )
+        select(Client.id, User.email, Client.phone, Client.name_key, Client.address)
+        .join(User, User.id == Client.user_id)
+        .where(Client.merged_into_id.is_(None))  # a merged client's orders go to its survivor
     )
     return ClientIndex.build(
         ClientKeys(
@@ -194,10 +195,14 @@ def _link_locked(session, options, progress, index) -> LinkSummary:
     except BaseException as error:
         session.rollback()
         run.status, run.error, run.finished_at = "failed", repr(error)[:2000], utcnow()
+        if not options.dry_run:
+            record_link_run(session, run.id)  # the batches already committed are history too
         session.commit()
         raise
     run.status, run.finished_at = "finished", utcnow()
     _save_counters(session, run, summary)
+    if not options.dry_run:
+        record_link_run(session, run.id)  # history: one entry per client, set-based
     session.commit()
     log.info(
         "link run %s%s%s: %s",
@@ -250,7 +255,10 @@ def _apply(options, run, summary, writer, progress, rows, job) -> None:
     """Count one batch's decisions and hand its statements to the writer."""
     batch = BatchWriter(run.id)
     debug = log.isEnabledFor(logging.DEBUG)
-    for row, decision in zip(rows, job(), strict=True):
+    decisions = job()
+    if writer is not None:
+        note_batch(run.id, rows, decisions)  # history: orders changing client
+    for row, decision in zip(rows, decisions, strict=True):
         summary.count(decision)
         if debug:
             log.debug(

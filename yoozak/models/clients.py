@@ -34,6 +34,8 @@ class Client(db.Model):
         # Serves the segment filter, and covers the segment overview (count and money per
         # segment) and the filter sorted by money, without reading a client row.
         Index("ix_clients_segment_spent", "segment", "total_spent"),
+        # Probable duplicates share a name and an address (clients/duplicates.py).
+        Index("ix_clients_name_address", "name_key", "address_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,12 +47,19 @@ class Client(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    # Set when an admin merged this client into another (clients/duplicates.py): the row
+    # stays, deactivated, so that its history and links still read; never merged twice.
+    # No ON DELETE clause: SQLite does not reflect one added by ALTER TABLE (see migration
+    # b3c1d2e4f5a6); history/tracking.py clears the link before a survivor is deleted.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
 
     # Derived from the fields above (and the user's) on every flush; see models/events.py.
     search_text: Mapped[str] = mapped_column(Text, default="")
     phone_digits: Mapped[str | None] = mapped_column(String(20), index=True)
     name_key: Mapped[str] = mapped_column(String(255), default="", index=True)
     sort_name: Mapped[str] = mapped_column(String(300), default="")
+    # The linker's normalised address: with name_key, finds probable duplicates in one GROUP BY.
+    address_key: Mapped[str] = mapped_column(String(255), default="")
 
     # Aggregates over the linked orders, kept current by clients/aggregates.py so that
     # the list can sort 100,000 clients on them without a GROUP BY over a million orders.

@@ -14,6 +14,7 @@ from sqlalchemy.orm.util import identity_key
 from ..linking.normalize import (
     fold_text,
     national_digits,
+    normalize_address,
     normalize_email,
     normalize_name,
     normalize_phone,
@@ -48,6 +49,7 @@ def client_derived_fields(
         "phone_digits": digits or None,
         "name_key": normalize_name(f"{first_name} {last_name}"),
         "sort_name": fold_text(f"{last_name} {first_name}"),
+        "address_key": normalize_address(address)[:255],
     }
 
 

@@ -157,3 +157,78 @@ def _fake_order(fake: MoroccanFaker, pool: list[tuple], n: int, now) -> dict:
         "created_at": now - timedelta(seconds=rng.randrange(365 * 24 * 3600)),
         **order_keys(typed_email, phone, name),
     }
+
+
+DUPLICATE_KINDS = ("phone", "email", "name_address")
+
+
+def _duplicate_of(fake: MoroccanFaker, kind: str, original: tuple, n: int) -> tuple[dict, dict]:
+    """Return (user, client) rows of a second account for the person of `original`."""
+    first, last, email, phone, address = original
+    local, _, domain = email.partition("@")
+    new_email, new_phone, new_address = f"{local}.dup{n}@{domain}", fake.mobile(), address
+    if kind == "phone" and phone and phone.startswith("+212"):
+        new_phone = fake.spell_phone(phone[4:])  # same number, typed another way
+    elif kind == "email":
+        new_email = f"{local}+d{n}@{domain}"  # the same mailbox with a "+tag"
+    else:
+        new_address = f"{address.upper()} "  # the same address, typed in capitals
+    username = f"dup{n}"
+    user = {
+        "email": new_email,
+        "username": username,
+        "first_name": first,
+        "last_name": last,
+        "password_hash": None,
+        "is_admin": False,
+        "is_active": True,
+        "date_joined": utcnow(),
+        "session_version": 0,
+    }
+    client = {
+        "phone": Client.normalised_phone(new_phone),
+        "address": new_address,
+        "company_name": None,
+        "created_at": utcnow(),
+        "updated_at": utcnow(),
+        "is_active": True,
+        **client_derived_fields(
+            first_name=first,
+            last_name=last,
+            email=new_email,
+            username=username,
+            address=new_address,
+            company_name=None,
+            phone=new_phone,
+        ),
+    }
+    return user, client
+
+
+def plant_duplicates(session: Session, count: int, seed: int | None = None) -> SeedResult:
+    """Create `count` second accounts of existing clients: same phone, same mailbox, or same name and address.
+
+    For trying the "Doublons" page and `flask find-duplicate-clients`; kinds rotate.
+    """
+    fake = MoroccanFaker(None if seed is None else seed + 1)
+    originals = session.execute(
+        select(User.first_name, User.last_name, User.email, Client.phone, Client.address)
+        .join(User, User.id == Client.user_id)
+        .where(Client.merged_into_id.is_(None))
+        .order_by(Client.id)
+    ).all()
+    if not originals:
+        return SeedResult(created=0, skipped=count)
+    start = _next_number(session)
+    picked = fake.rng.sample(originals, min(count, len(originals)))
+    users, clients = [], []
+    for i, original in enumerate(picked):
+        user, client = _duplicate_of(fake, DUPLICATE_KINDS[i % 3], tuple(original), start + i)
+        users.append(user)
+        clients.append(client)
+    ids = session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), users).all()
+    for user_id, row in zip(ids, clients, strict=True):
+        row["user_id"] = user_id
+    session.execute(insert(Client), clients)
+    session.commit()
+    return SeedResult(created=len(picked), skipped=count - len(picked))

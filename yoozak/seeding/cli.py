@@ -10,12 +10,14 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..history import change_source
 from ..linking.locks import RunLockedError
 from ..linking.run import LinkOptions, link_orders
 from ..models import Client, User
 from ..progress import progress_bar
 from .bulk import create_test_clients as seed_clients
 from .bulk import create_test_orders as seed_orders
+from .bulk import plant_duplicates
 from .csvfile import CsvFileError
 from .importers import import_clients as run_import_clients
 from .importers import import_orders as run_import_orders
@@ -27,11 +29,21 @@ DEMO_ADMIN = "admin@yoozak.ma"
 @click.command("create-test-clients")
 @click.option("--count", type=click.IntRange(1, 5_000_000), default=10, show_default=True)
 @click.option("--seed", type=int, default=None, help="Random seed, for reproducible data.")
-def create_test_clients(count: int, seed: int | None) -> None:
+@click.option(
+    "--duplicates",
+    type=click.IntRange(0, 1_000_000),
+    default=0,
+    show_default=True,
+    help="Also plant this many second accounts of existing clients (same phone, mailbox, name+address).",
+)
+def create_test_clients(count: int, seed: int | None, duplicates: int) -> None:
     """Create realistic Moroccan test clients over the past year."""
     with progress_bar(count, "Clients") as advance:
         result = seed_clients(db.session, count, seed, advance)
     click.echo(f"Created {result.created} test clients.")
+    if duplicates:
+        planted = plant_duplicates(db.session, duplicates, seed)
+        click.echo(f"Planted {planted.created} probable duplicates (see `flask find-duplicate-clients`).")
 
 
 @click.command("create-test-orders")
@@ -54,8 +66,9 @@ def _report_errors(report) -> None:
 def _import(importer, file: Path, noun: str):
     """Run one importer in one transaction, report rejected rows, and print the summary."""
     try:
-        report = importer(db.session, file)
-        db.session.commit()
+        with change_source("import"):
+            report = importer(db.session, file)
+            db.session.commit()
     except CsvFileError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
