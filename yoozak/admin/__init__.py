@@ -12,11 +12,12 @@ from .clients import ClientAdmin
 from .linking import LinkRunAdmin, ReviewQueueAdmin
 from .orders import OrderAdmin
 from .users import UserAdmin
+from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
 
 
 def init_admin(app: Flask) -> Admin:
     """Create a fresh Admin bound to `app` (a module-level one would break with several apps)."""
-    from ..models import Client, LinkRun, Order, ReviewItem, User
+    from ..models import Client, LinkRun, Order, ReviewItem, User, WebhookDelivery, WebhookEndpoint
 
     admin = Admin(
         app,
@@ -30,5 +31,25 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(LinkRunAdmin(LinkRun, db, name="Exécutions", endpoint="linkrun_admin", category="Liaison"))
     admin.add_view(
         ReviewQueueAdmin(ReviewItem, db, name="File de revue", endpoint="review_admin", category="Liaison")
+    )
+    admin.add_view(
+        WebhookEndpointAdmin(
+            WebhookEndpoint,
+            db,
+            name="Webhooks",
+            endpoint="webhook_endpoint_admin",
+            url="/admin/webhook-endpoints",
+            category="Intégrations",
+        )
+    )
+    admin.add_view(
+        WebhookDeliveryAdmin(
+            WebhookDelivery,
+            db,
+            name="Livraisons",
+            endpoint="webhook_delivery_admin",
+            url="/admin/webhook-deliveries",
+            category="Intégrations",
+        )
     )
     return admin
