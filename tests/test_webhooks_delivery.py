@@ -192,5 +192,10 @@ def test_deliveries_run_in_parallel_batches_without_losing_any(endpoint, receive
         factories.client("Client", f"N{n}")
     report = deliver_due(db.session)
     assert (report.attempts, report.delivered) == (30, 30)
-    assert db.session.scalar(select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == "delivered")) == 30
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == "delivered")
+        )
+        == 30
+    )
     assert len({r.headers["webhook-id"] for r in receiver.requests}) == 30

@@ -23,7 +23,9 @@ def subscribe(app):
     app.config.update(WEBHOOKS_DELIVER_ON_COMMIT=False)
 
     def make(events=EVENT_TYPES, active=True) -> WebhookEndpoint:
-        row = WebhookEndpoint(url="http://127.0.0.1:9/x", events=list(events), secret=new_secret(), active=active)
+        row = WebhookEndpoint(
+            url="http://127.0.0.1:9/x", events=list(events), secret=new_secret(), active=active
+        )
         db.session.add(row)
         db.session.commit()
         return row
@@ -134,7 +136,11 @@ def test_each_subscribed_endpoint_gets_one_delivery(subscribe, factories):
         select(WebhookDelivery.endpoint_id, WebhookDelivery.event_type).order_by(WebhookDelivery.id)
     ).all()
     assert sorted(rows) == sorted(
-        [(everything.id, "client.created"), (creations.id, "client.created"), (everything.id, "client.updated")]
+        [
+            (everything.id, "client.created"),
+            (creations.id, "client.created"),
+            (everything.id, "client.updated"),
+        ]
     )
 
 

@@ -60,7 +60,9 @@ class Receiver:
                 if delay:
                     time.sleep(delay)
                 with receiver.lock:
-                    receiver.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body, status))
+                    receiver.requests.append(
+                        Received({k.lower(): v for k, v in self.headers.items()}, body, status)
+                    )
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", "0")

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select, update
-from wtforms import RadioField
+from wtforms import RadioField, ValidationError
 
 from ..extensions import db
 from ..formatting import format_number
@@ -30,10 +30,18 @@ class EmptyForm(FlaskForm):
     """A form with the CSRF token only, for POST buttons."""
 
 
+class ChoiceField(RadioField):
+    """Radio buttons that refuse an unknown value in French."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in dict(self.choices):
+            raise ValidationError("Choix invalide.")
+
+
 class PreferencesForm(FlaskForm):
     """How an admin hears about notifications."""
 
-    email_mode = RadioField("Recevoir les notifications", choices=list(MODE_LABELS.items()), default="none")
+    email_mode = ChoiceField("Recevoir les notifications", choices=list(MODE_LABELS.items()), default="none")
 
 
 def unread_count() -> int:
