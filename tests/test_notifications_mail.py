@@ -25,7 +25,7 @@ class Inbox:
         self.messages: list[email.message.EmailMessage] = []
         self.recipients: list[list[str]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's naming)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
         self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"

@@ -112,7 +112,7 @@ def test_a_failed_commit_leaves_neither_the_change_nor_its_event(subscribe, fact
     subscribe()
     factories.client("Amina", "Bennani", email="amina@example.com")
     db.session.add(Client(user=User(email="amina@example.com", username="dup")))
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         db.session.commit()
     db.session.rollback()
     assert count(Client) == 1

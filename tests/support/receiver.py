@@ -52,7 +52,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802  (http.server's naming)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver.lock:
                     status, delay = receiver.plan.queue.pop(0) if receiver.plan.queue else (None, 0.0)
