@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from . import huey
 
@@ -11,6 +12,7 @@ from . import huey
 @click.command("worker")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker threads.")
 @click.option("--no-periodic", is_flag=True, help="Do not run the periodic tasks (another worker does).")
+@with_appcontext
 def worker(workers: int, no_periodic: bool) -> None:
     """Run the background worker: webhook deliveries, e-mails, periodic tasks."""
     if huey.immediate:
