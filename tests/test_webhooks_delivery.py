@@ -199,3 +199,48 @@ def test_deliveries_run_in_parallel_batches_without_losing_any(endpoint, receive
         == 30
     )
     assert len({r.headers["webhook-id"] for r in receiver.requests}) == 30
+
+
+def test_a_clients_backlog_goes_in_one_run_in_order(endpoint, receiver, factories, hooks_app):
+    hooks_app.config["WEBHOOKS_BATCH_SIZE"] = 5
+    amina = factories.client("Amina", "Bennani")
+    for n in range(12):
+        amina.address = f"{n} rue de Fès"
+        db.session.commit()
+    assert deliver_due(db.session).delivered == 13
+    addresses = [r.payload["data"]["address"] for r in receiver.acknowledged]
+    assert addresses[1:] == [f"{n} rue de Fès" for n in range(12)]
+
+
+def test_a_chain_stops_at_its_first_failure(endpoint, receiver, factories):
+    amina = factories.client("Amina", "Bennani")
+    for n in range(4):
+        amina.address = f"{n} rue de Fès"
+        db.session.commit()
+    receiver.answer(200, 200, 500)
+    t0 = utcnow()
+    report = deliver_due(db.session, now=t0)
+    assert (report.attempts, report.delivered) == (3, 2)
+    assert [d.attempts for d in deliveries()] == [1, 1, 1, 0, 0]
+    deliver_due(db.session, now=t0 + timedelta(minutes=1))
+    assert [r.payload["data"]["address"] for r in receiver.acknowledged][2:] == [
+        f"{n} rue de Fès" for n in range(1, 4)
+    ]
+
+
+def test_an_order_linked_waits_for_its_creation_held_in_another_chain(endpoint, receiver, factories):
+    receiver.answer(500)
+    guest = factories.order(None, reference="CMD-G")
+    t0 = utcnow()
+    deliver_due(db.session, now=t0)  # order.created fails once
+    amina = factories.client("Amina", "Bennani")
+    guest.client_id = amina.id
+    db.session.commit()
+    deliver_due(db.session, now=t0 + timedelta(seconds=1))
+    assert [r.payload["type"] for r in receiver.acknowledged] == ["client.created"]
+    deliver_due(db.session, now=t0 + timedelta(minutes=1))
+    assert [r.payload["type"] for r in receiver.acknowledged] == [
+        "client.created",
+        "order.created",
+        "order.linked",
+    ]

@@ -14,6 +14,7 @@ and the admins notified. `now` can be injected, so that tests simulate hours of 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -74,20 +75,20 @@ def backoff(attempts: int, base: float, cap: float) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-def due_heads(session: Session, now: datetime, limit: int) -> list[WebhookDelivery]:
-    """Return due deliveries that no earlier pending delivery of their client or order holds back."""
+@functools.lru_cache(maxsize=8)
+def _heads_statement(limit: int):
     d, earlier = WebhookDelivery, aliased(WebhookDelivery)
     pending_before = (
         (earlier.endpoint_id == d.endpoint_id)
         & (earlier.status == DeliveryStatus.PENDING)
         & (earlier.id < d.id)
     )
-    stmt = (
+    return (
         select(d)
         .join(WebhookEndpoint, WebhookEndpoint.id == d.endpoint_id)
         .where(
             d.status == DeliveryStatus.PENDING,
-            d.next_attempt_at <= now,
+            d.next_attempt_at <= bindparam("now"),
             WebhookEndpoint.active.is_(True),
             ~exists().where(pending_before, earlier.client_id == d.client_id),
             ~exists().where(pending_before, earlier.order_id == d.order_id),
@@ -95,7 +96,63 @@ def due_heads(session: Session, now: datetime, limit: int) -> list[WebhookDelive
         .order_by(d.id)
         .limit(limit)
     )
-    return list(session.scalars(stmt).unique())
+
+
+@functools.lru_cache(maxsize=8)
+def _followers_statement(limit: int):
+    """Pending deliveries of the given clients after the given id, flagged when another chain holds them."""
+    d, other = WebhookDelivery, aliased(WebhookDelivery)
+    held_by_other_chain = exists().where(
+        other.endpoint_id == d.endpoint_id,
+        other.status == DeliveryStatus.PENDING,
+        other.id < d.id,
+        other.order_id == d.order_id,
+        or_(other.client_id.is_(None), other.client_id != d.client_id),
+    )
+    return (
+        select(d, held_by_other_chain.label("held"))
+        .where(
+            d.status == DeliveryStatus.PENDING,
+            d.client_id.in_(bindparam("client_ids", expanding=True)),
+            d.id > bindparam("after"),
+        )
+        .order_by(d.id)
+        .limit(limit)
+    )
+
+
+def due_heads(session: Session, now: datetime, limit: int) -> list[WebhookDelivery]:
+    """Return due deliveries that no earlier pending delivery of their client or order holds back."""
+    return list(session.scalars(_heads_statement(limit), {"now": now}).unique())
+
+
+def due_chains(session: Session, now: datetime, limit: int, chain_max: int) -> list[list[WebhookDelivery]]:
+    """Return the due heads, each followed by the next deliveries of its client that may follow it.
+
+    A chain is sent in order and stops at its first failure, so a client's backlog drains
+    in one batch instead of one event per batch. A follower joins only while every
+    delivery before it is in the chain: it stops at one not yet due, or one whose order
+    still waits in another chain.
+    """
+    heads = due_heads(session, now, limit)
+    chains = {(h.endpoint_id, h.client_id): [h] for h in heads if h.client_id is not None}
+    singles = [[h] for h in heads if h.client_id is None]
+    if chains:
+        params = {
+            "client_ids": sorted({key[1] for key in chains}),
+            "after": min(c[0].id for c in chains.values()),
+        }
+        blocked: set[tuple[int, int]] = set()
+        for follower, held in session.execute(_followers_statement(limit * chain_max), params).unique():
+            key = (follower.endpoint_id, follower.client_id)
+            chain = chains.get(key)
+            if chain is None or key in blocked or follower.id <= chain[0].id:
+                continue
+            if held or follower.next_attempt_at > now or len(chain) >= chain_max:
+                blocked.add(key)
+                continue
+            chain.append(follower)
+    return [*chains.values(), *singles]
 
 
 def _http() -> requests.Session:
@@ -154,20 +211,33 @@ class Deliverer:
         headers = signed_headers(delivery.endpoint.secret, delivery.event.event_id, body_of(delivery))
         return post(delivery.endpoint.url, body_of(delivery), headers, float(self.config["WEBHOOKS_TIMEOUT"]))
 
+    def _send_chain(self, chain: list[WebhookDelivery]) -> list[tuple[WebhookDelivery, Outcome]]:
+        """POST a client's deliveries one after the other; stop at the first failure."""
+        results = []
+        for delivery in chain:
+            outcome = self._send(delivery)
+            results.append((delivery, outcome))
+            if not outcome.ok:
+                break
+        return results
+
     def run(self) -> DeliveryReport:
         """Deliver batches until nothing is due."""
         workers = int(self.config["WEBHOOKS_CONCURRENCY"])
         batch_size = int(self.config["WEBHOOKS_BATCH_SIZE"])
+        chain_max = int(self.config.get("WEBHOOKS_CHAIN_MAX", 50))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
             for _ in range(MAX_BATCHES):
-                heads = due_heads(self.session, self.now(), batch_size)
-                if not heads:
+                chains = due_chains(self.session, self.now(), batch_size, chain_max)
+                if not chains:
                     break
                 # Read everything the threads need first: they must not touch the session.
-                for head in heads:
-                    _ = (head.endpoint.url, head.endpoint.secret, head.event.payload, head.event.event_id)
-                outcomes = list(pool.map(self._send, heads))
-                self._record(heads, outcomes)
+                for delivery in (d for chain in chains for d in chain):
+                    _ = (delivery.endpoint.url, delivery.endpoint.secret, delivery.event.payload)
+                results = [
+                    pair for chain_results in pool.map(self._send_chain, chains) for pair in chain_results
+                ]
+                self._record([d for d, _ in results], [o for _, o in results])
                 self.session.commit()
         return self.report
 
