@@ -110,7 +110,7 @@ def _followers_statement(limit: int):
         or_(other.client_id.is_(None), other.client_id != d.client_id),
     )
     return (
-        select(d, held_by_other_chain.label("held"))
+        select(d.id, d.endpoint_id, d.client_id, d.next_attempt_at, held_by_other_chain.label("held"))
         .where(
             d.status == DeliveryStatus.PENDING,
             d.client_id.in_(bindparam("client_ids", expanding=True)),
@@ -142,16 +142,26 @@ def due_chains(session: Session, now: datetime, limit: int, chain_max: int) -> l
             "client_ids": sorted({key[1] for key in chains}),
             "after": min(c[0].id for c in chains.values()),
         }
+        picked: dict[tuple[int, int], list[int]] = {key: [] for key in chains}
         blocked: set[tuple[int, int]] = set()
-        for follower, held in session.execute(_followers_statement(limit * chain_max), params).unique():
-            key = (follower.endpoint_id, follower.client_id)
-            chain = chains.get(key)
-            if chain is None or key in blocked or follower.id <= chain[0].id:
+        for row in session.execute(_followers_statement(len(chains) * chain_max), params):
+            key = (row.endpoint_id, row.client_id)
+            if key not in chains or key in blocked or row.id <= chains[key][0].id:
                 continue
-            if held or follower.next_attempt_at > now or len(chain) >= chain_max:
+            if row.held or row.next_attempt_at > now or len(picked[key]) + 1 >= chain_max:
                 blocked.add(key)
                 continue
-            chain.append(follower)
+            picked[key].append(row.id)
+        wanted = [i for ids in picked.values() for i in ids]
+        if wanted:
+            loaded = {
+                d.id: d
+                for d in session.scalars(
+                    select(WebhookDelivery).where(WebhookDelivery.id.in_(wanted))
+                ).unique()
+            }
+            for key, ids in picked.items():
+                chains[key].extend(loaded[i] for i in ids)
     return [*chains.values(), *singles]
 
 
