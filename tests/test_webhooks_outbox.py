@@ -183,3 +183,23 @@ def test_a_csv_import_emits_client_created_for_each_new_client(subscribe, runner
         "a@example.com",
         "k@example.com",
     ]
+
+
+def test_a_history_row_and_the_edit_it_describes_make_one_event(subscribe, factories):
+    subscribe()
+    amina = factories.client("Amina", "Bennani")
+    amina.phone = "0611111111"
+    record_event(amina.id, "updated", changes={"phone": [None, "+212611111111"]})
+    db.session.commit()
+    record_event(amina.id, "status_changed", changes={"is_active": [True, False]})  # history alone
+    db.session.commit()
+    assert [kind for kind, _ in events()] == ["client.created", "client.updated", "client.status_changed"]
+
+
+def test_history_rows_without_a_webhook_event_emit_nothing(subscribe, factories):
+    subscribe()
+    amina = factories.client("Amina", "Bennani")
+    record_event(amina.id, "exported")
+    record_event(None, "exported")
+    db.session.commit()
+    assert [kind for kind, _ in events()] == ["client.created"]
