@@ -150,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     server.shutdown()
     print(f"\nWebhook delivery to a local receiver — {machine()}\n")
     print(
-        "| events | clients | parallel POSTs | outbox write (events/s) | delivery (events/s) | drain time |"[
-            :120
-        ]
+        "| events | clients | parallel POSTs | outbox write (events/s) | delivery (events/s) | drain time |"
     )
     print("|---:|---:|---:|---:|---:|---:|")
     for clients, concurrency, r in rows:
