@@ -203,3 +203,18 @@ def test_history_rows_without_a_webhook_event_emit_nothing(subscribe, factories)
     record_event(None, "exported")
     db.session.commit()
     assert [kind for kind, _ in events()] == ["client.created"]
+
+
+def test_a_queue_outage_does_not_fail_the_committed_change(app, subscribe, factories, monkeypatch, caplog):
+    from yoozak.webhooks import tasks
+
+    def queue_down():
+        raise ConnectionError("redis is down")
+
+    subscribe()
+    app.config["WEBHOOKS_DELIVER_ON_COMMIT"] = True
+    monkeypatch.setattr(tasks, "deliver_webhooks", queue_down)
+    amina = factories.client("Amina", "Bennani")  # commits, then fails to enqueue
+    assert db.session.get(Client, amina.id) is not None
+    assert count(WebhookDelivery) == 1
+    assert "Could not enqueue a webhook delivery run" in caplog.text

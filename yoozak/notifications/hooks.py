@@ -10,6 +10,7 @@ in one transaction become one summary too.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,6 +25,7 @@ from ..formatting import format_number
 from ..models import Client, Notification, User
 from . import notify_admins
 
+logger = logging.getLogger("yoozak.notifications")
 _NEW = "yoozak_new_clients"
 _NOTIFIED = "yoozak_notifications_written"
 CLIENT_LIST_URL = "/client/?sort=-created_at"
@@ -134,4 +136,7 @@ def _mail_immediately(session: Session) -> None:
         return
     from .tasks import send_immediate_emails
 
-    send_immediate_emails()
+    try:
+        send_immediate_emails()
+    except Exception:  # committed already: never fail the request; the periodic catch-up sends it
+        logger.exception("Could not enqueue the notification e-mails")

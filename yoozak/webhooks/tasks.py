@@ -35,8 +35,12 @@ def kick_delivery() -> None:
     """Enqueue a delivery run (unless WEBHOOKS_DELIVER_ON_COMMIT is off: tests drive the clock)."""
     from flask import current_app
 
-    if current_app.config.get("WEBHOOKS_DELIVER_ON_COMMIT", True):
+    if not current_app.config.get("WEBHOOKS_DELIVER_ON_COMMIT", True):
+        return
+    try:
         deliver_webhooks()
+    except Exception:  # the change is committed: never fail the request; the periodic run catches up
+        logger.exception("Could not enqueue a webhook delivery run")
 
 
 deliver_webhooks_periodically = register_periodic("webhooks-deliver-due", {"minute": "*"}, deliver_now)
