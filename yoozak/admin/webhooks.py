@@ -30,10 +30,21 @@ EVENT_LABELS = {
 STATUS_LABELS = {"pending": "en attente", "delivered": "livrée", "failed": "échec"}
 
 
+def checkbox_list(field, **_kwargs) -> Markup:
+    """Render a multiple choice as Bootstrap checkboxes (Flask-Admin's form-control breaks a list)."""
+    boxes = [
+        Markup('<div class="form-check">{} {}</div>').format(
+            option(class_="form-check-input"), option.label(class_="form-check-label")
+        )
+        for option in field
+    ]
+    return Markup('<div id="{}" class="mb-2">{}</div>').format(field.id, Markup("").join(boxes))
+
+
 class EventsField(SelectMultipleField):
     """The event types as checkboxes; at least one."""
 
-    widget = widgets.ListWidget(prefix_label=False)
+    widget = staticmethod(checkbox_list)
     option_widget = widgets.CheckboxInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
