@@ -152,3 +152,12 @@ def test_read_at_is_kept_when_marked_again(admin_client, auth, admin_user):
     token = auth.csrf_token("/notifications/")
     admin_client.post(f"/notifications/{note.id}/lu", data={"csrf_token": token})
     assert db.session.get(Notification, note.id).read_at == stamp
+
+
+@pytest.mark.parametrize("url", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+def test_open_never_leaves_the_site(admin_client, auth, url):
+    post_note(1, url=url)
+    note_id = db.session.scalar(select(Notification.id))
+    token = auth.csrf_token("/notifications/")
+    response = admin_client.post(f"/notifications/{note_id}/lu", data={"csrf_token": token, "open": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/notifications/")

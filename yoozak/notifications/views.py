@@ -98,6 +98,11 @@ def _back() -> str:
     return url_for(".notification_list", page=int(page)) if page.isdigit() else url_for(".notification_list")
 
 
+def _local_path(url: str | None) -> bool:
+    """Tell whether a notification's link stays on this site ("/client/12/", not "//evil.example")."""
+    return bool(url) and url.startswith("/") and not url.startswith("//") and "\\" not in url
+
+
 @bp.post("/<int:notification_id>/lu")
 def mark_read(notification_id: int):
     """Mark one notification read; with open=1, go where it points."""
@@ -105,7 +110,7 @@ def mark_read(notification_id: int):
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.commit()
-    if request.form.get("open") == "1" and notification.url and notification.url.startswith("/"):
+    if request.form.get("open") == "1" and _local_path(notification.url):
         return redirect(notification.url)
     return redirect(_back())
 
