@@ -167,7 +167,11 @@ def due_chains(session: Session, now: datetime, limit: int, chain_max: int) -> l
 
 def _http() -> requests.Session:
     if getattr(_local, "session", None) is None:
-        _local.session = requests.Session()
+        session = requests.Session()
+        # No proxies or .netrc from the environment: a proxy would resolve the host itself,
+        # past the address check, and credentials must never go to a receiver.
+        session.trust_env = False
+        _local.session = session
     return _local.session
 
 
