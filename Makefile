@@ -53,10 +53,16 @@ system-test-deps: ## Install Chromium and PostgreSQL through apt-get when missin
 
 # --- the two README commands ----------------------------------------------------------
 
-run: $(VENV)/.runtime instance/config.py ## Install, migrate, seed demo data, print an admin login, serve on 127.0.0.1:5000
+run: $(VENV)/.runtime instance/config.py ## Install, migrate, seed demo data, print an admin login, serve on 127.0.0.1:5000 with the worker
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+	@# The worker (webhooks, e-mails, periodic tasks) runs beside the server and stops with it.
+	@$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+worker: $(VENV)/.runtime instance/config.py ## Run the background worker alone (huey consumer)
+	$(FLASK) worker
 
 test: $(VENV)/.dev system-test-deps ## Install what the tests need and run the whole suite (SQLite and PostgreSQL, browser included)
 	$(BIN)/pytest

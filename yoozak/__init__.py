@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_integrations(app)
     init_security_headers(app)
     return app
 
@@ -69,9 +70,11 @@ def register_blueprints(app: Flask) -> None:
     """Mount the auth and clients blueprints."""
     from .auth import bp as auth_bp
     from .clients import bp as clients_bp
+    from .notifications.views import bp as notifications_bp
 
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(clients_bp, url_prefix="/client")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
 
 
 def register_admin(app: Flask) -> None:
@@ -95,6 +98,8 @@ def register_commands(app: Flask) -> None:
     from .exports.cli import export_clients
     from .linking.cli import link_orders
     from .seeding.cli import create_test_clients, create_test_orders, import_clients, import_orders, seed_demo
+    from .webhooks.cli import deliver_webhooks
+    from .worker.cli import worker
 
     for command in (
         create_admin,
@@ -108,8 +113,19 @@ def register_commands(app: Flask) -> None:
         find_duplicate_clients,
         seed_demo,
         export_clients,
+        worker,
+        deliver_webhooks,
     ):
         app.cli.add_command(command)
+
+
+def register_integrations(app: Flask) -> None:
+    """Configure the worker queue and the outbox and notification session hooks."""
+    from .notifications import hooks as _notification_hooks  # noqa: F401
+    from .webhooks import outbox as _outbox  # noqa: F401
+    from .worker import init_worker
+
+    init_worker(app)
 
 
 def register_template_helpers(app: Flask) -> None:

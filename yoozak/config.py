@@ -41,6 +41,33 @@ DEFAULTS: dict[str, object] = {
     # Exports: above this many rows an XLSX is refused over HTTP (CSV or `flask export-clients`).
     "EXPORT_XLSX_MAX_ROWS": 20_000,
     "EXPORT_BATCH_SIZE": 1000,  # rows fetched per round trip (yield_per)
+    # --- Worker (huey): a SQLite queue file in the instance folder unless WORKER_REDIS_URL is set.
+    # WORKER_IMMEDIATE runs tasks inline (None: inline under TESTING only).
+    "WORKER_REDIS_URL": None,
+    "WORKER_SQLITE_PATH": None,
+    "WORKER_IMMEDIATE": None,
+    # --- Webhooks: outbox deliveries, retries with exponential back-off for a day.
+    "WEBHOOKS_ALLOW_PRIVATE": False,  # let endpoints resolve to loopback/private addresses
+    "WEBHOOKS_ALLOW_HTTP": None,  # None: http allowed in development and tests only
+    "WEBHOOKS_TIMEOUT": 10.0,  # seconds per POST
+    "WEBHOOKS_RETRY_WINDOW": 24 * 3600,  # then the delivery fails and the endpoint is disabled
+    "WEBHOOKS_BACKOFF_BASE": 10.0,  # seconds before the first retry, doubled each time
+    "WEBHOOKS_BACKOFF_MAX": 2 * 3600,
+    "WEBHOOKS_CONCURRENCY": 8,  # parallel POSTs (to different clients) per batch
+    "WEBHOOKS_BATCH_SIZE": 100,
+    "WEBHOOKS_DELIVER_ON_COMMIT": True,  # enqueue a delivery run after each commit that wrote events
+    # --- Notifications: more new clients than this in one transaction make one summary.
+    "NEW_CLIENT_SUMMARY_OVER": 10,
+    # --- E-mail (SMTP): notifications by mail only when MAIL_SERVER is set.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "noreply@yoozak.ma",
+    "MAIL_TIMEOUT": 10.0,
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # for links in e-mails
 }
 
 SQLITE_FILENAME = "yoozak.db"
@@ -69,6 +96,9 @@ def from_environment() -> dict[str, object]:
         values["SECRET_KEY"] = key
     if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
         values["RATELIMIT_STORAGE_URI"] = storage
+    for key in ("WORKER_REDIS_URL", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "PUBLIC_BASE_URL"):
+        if value := os.environ.get(key):
+            values[key] = value
     if level := os.environ.get("LOG_LEVEL"):
         values["LOG_LEVEL"] = level
     if os.environ.get("SESSION_COOKIE_SECURE") == "1":

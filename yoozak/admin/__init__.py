@@ -13,11 +13,21 @@ from .history import ClientEventAdmin
 from .linking import LinkRunAdmin, ReviewQueueAdmin
 from .orders import OrderAdmin
 from .users import UserAdmin
+from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
 
 
 def init_admin(app: Flask) -> Admin:
     """Create a fresh Admin bound to `app` (a module-level one would break with several apps)."""
-    from ..models import Client, ClientEvent, LinkRun, Order, ReviewItem, User
+    from ..models import (
+        Client,
+        ClientEvent,
+        LinkRun,
+        Order,
+        ReviewItem,
+        User,
+        WebhookDelivery,
+        WebhookEndpoint,
+    )
 
     admin = Admin(
         app,
@@ -33,4 +43,24 @@ def init_admin(app: Flask) -> Admin:
         ReviewQueueAdmin(ReviewItem, db, name="File de revue", endpoint="review_admin", category="Liaison")
     )
     admin.add_view(ClientEventAdmin(ClientEvent, db, name="Historique", endpoint="clientevent_admin"))
+    admin.add_view(
+        WebhookEndpointAdmin(
+            WebhookEndpoint,
+            db,
+            name="Webhooks",
+            endpoint="webhook_endpoint_admin",
+            url="/admin/webhook-endpoints",
+            category="Intégrations",
+        )
+    )
+    admin.add_view(
+        WebhookDeliveryAdmin(
+            WebhookDelivery,
+            db,
+            name="Livraisons",
+            endpoint="webhook_delivery_admin",
+            url="/admin/webhook-deliveries",
+            category="Intégrations",
+        )
+    )
     return admin

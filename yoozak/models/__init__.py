@@ -5,7 +5,9 @@ from .history import ClientEvent
 from .linking import LinkRun, ReviewItem, RunLock
 from .notifications import Notification
 from .orders import HUMAN_METHODS, LinkMethod, Order, OrderStatus
+from .preferences import NotificationPreference
 from .users import User
+from .webhooks import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "HUMAN_METHODS",
@@ -14,11 +16,16 @@ __all__ = [
     "LinkMethod",
     "LinkRun",
     "Notification",
+    "NotificationPreference",
     "Order",
     "OrderStatus",
+    "OutboxEvent",
     "ReviewItem",
     "RunLock",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
 
 # Registers the session hooks that keep derived columns and aggregates current.

@@ -14,6 +14,7 @@ from ..history import change_source
 from ..linking.locks import RunLockedError
 from ..linking.run import LinkOptions, link_orders
 from ..models import Client, User
+from ..notifications.hooks import new_clients_summary
 from ..progress import progress_bar
 from .bulk import create_test_clients as seed_clients
 from .bulk import create_test_orders as seed_orders
@@ -38,8 +39,9 @@ DEMO_ADMIN = "admin@yoozak.ma"
 )
 def create_test_clients(count: int, seed: int | None, duplicates: int) -> None:
     """Create realistic Moroccan test clients over the past year."""
-    with progress_bar(count, "Clients") as advance:
+    with new_clients_summary("créés") as batch, progress_bar(count, "Clients") as advance:
         result = seed_clients(db.session, count, seed, advance)
+        batch.add(result.created)
     click.echo(f"Created {result.created} test clients.")
     if duplicates:
         planted = plant_duplicates(db.session, duplicates, seed)
@@ -63,12 +65,21 @@ def _report_errors(report) -> None:
         click.echo(f"  ... and {len(report.errors) - MAX_LISTED_ERRORS} more rejected rows", err=True)
 
 
-def _import(importer, file: Path, noun: str):
-    """Run one importer in one transaction, report rejected rows, and print the summary."""
+def _import(importer, file: Path, noun: str, event_type: str):
+    """Run one importer in one transaction, report rejected rows, and print the summary.
+
+    The webhook events of the new rows are written in the same transaction; the admins get
+    one summary notification for the whole file.
+    """
+    from ..webhooks import emit_for_ids
+
     try:
-        with change_source("import"):
+        with change_source("import"), new_clients_summary("importés") as batch:
             report = importer(db.session, file)
+            emit_for_ids(db.session, event_type, report.new_ids)
             db.session.commit()
+            if event_type == "client.created":
+                batch.add(report.created)
     except CsvFileError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
@@ -81,14 +92,14 @@ def _import(importer, file: Path, noun: str):
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def import_clients(file: Path) -> None:
     """Import clients from a UTF-8 CSV (email, username, first_name, last_name, phone, ...)."""
-    _import(run_import_clients, file, "clients")
+    _import(run_import_clients, file, "clients", "client.created")
 
 
 @click.command("import-orders")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def import_orders(file: Path) -> None:
     """Import orders from a UTF-8 CSV (reference, client_name, email, phone, ...) and link them."""
-    report = _import(run_import_orders, file, "orders")
+    report = _import(run_import_orders, file, "orders", "order.created")
     if report.new_ids:
         _link_new(report.new_ids)
 
@@ -109,7 +120,8 @@ def _link_new(order_ids: list[int]) -> None:
 def seed_demo(clients: int, orders: int) -> None:
     """Fill an empty database with demo data, link it, and print a fresh admin login."""
     if (db.session.scalar(select(func.count()).select_from(Client)) or 0) == 0:
-        seed_clients(db.session, clients, seed=2026)
+        with new_clients_summary("de démonstration créés") as batch:
+            batch.add(seed_clients(db.session, clients, seed=2026).created)
         seed_orders(db.session, orders, seed=2026)
         summary = link_orders(db.session, LinkOptions(threshold=float(current_app.config["LINK_THRESHOLD"])))
         click.echo(f"Demo data: {clients} clients, {orders} orders; {summary.line()}")

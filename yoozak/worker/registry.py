@@ -1,0 +1,5 @@
+"""Import every module that declares worker tasks, so that the consumer knows them all."""
+
+from ..notifications import tasks as _notification_tasks  # noqa: F401
+from ..webhooks import tasks as _webhook_tasks  # noqa: F401
+from . import jobs as _jobs  # noqa: F401
