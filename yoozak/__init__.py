@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_admin(app)
+    register_api(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -79,6 +80,13 @@ def register_admin(app: Flask) -> None:
     init_admin(app)
 
 
+def register_api(app: Flask) -> None:
+    """Mount the REST API v1 at /api/v1/ (token auth, OpenAPI description, docs page)."""
+    from .api import init_api
+
+    init_api(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Answer errors as HTML pages or JSON, as the client asks."""
     from .errors import init_errorhandlers
@@ -88,6 +96,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
+    from .api.tokens import create_api_token
     from .auth.cli import create_admin
     from .clients.cli import check_consistency, refresh_client_stats
     from .linking.cli import link_orders
@@ -95,6 +104,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (
         create_admin,
+        create_api_token,
         create_test_clients,
         create_test_orders,
         import_clients,

@@ -27,6 +27,15 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379 when several instances serve
     "RATELIMIT_HEADERS_ENABLED": True,
+    # REST API v1 (yoozak/api): requests allowed per token (Flask-Limiter syntax),
+    # how long an Idempotency-Key's answer is kept, the OpenAPI description's metadata.
+    "API_RATE_LIMIT": "600 per minute",
+    "API_IDEMPOTENCY_TTL": 24 * 3600,
+    "API_TITLE": "Yoozak Clients API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
 }
 
 SQLITE_FILENAME = "yoozak.db"

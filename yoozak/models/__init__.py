@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from .api import ApiToken, IdempotencyKey
 from .clients import Client
 from .history import ClientEvent
 from .linking import LinkRun, ReviewItem, RunLock
@@ -8,7 +9,9 @@ from .orders import HUMAN_METHODS, LinkMethod, Order, OrderStatus
 from .users import User
 
 __all__ = [
+    "ApiToken",
     "HUMAN_METHODS",
+    "IdempotencyKey",
     "Client",
     "ClientEvent",
     "LinkMethod",
