@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_admin import Admin
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
 from ..extensions import db
+from .api_tokens import ApiTokenAdmin
 from .base import SecureIndexView
 from .clients import ClientAdmin
 from .linking import LinkRunAdmin, ReviewQueueAdmin
@@ -16,7 +18,7 @@ from .users import UserAdmin
 
 def init_admin(app: Flask) -> Admin:
     """Create a fresh Admin bound to `app` (a module-level one would break with several apps)."""
-    from ..models import Client, LinkRun, Order, ReviewItem, User
+    from ..models import ApiToken, Client, LinkRun, Order, ReviewItem, User
 
     admin = Admin(
         app,
@@ -31,4 +33,6 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(
         ReviewQueueAdmin(ReviewItem, db, name="File de revue", endpoint="review_admin", category="Liaison")
     )
+    admin.add_view(ApiTokenAdmin(ApiToken, db, name="Jetons", endpoint="apitoken_admin", category="API"))
+    admin.add_link(MenuLink(name="Documentation", url="/api/v1/docs", category="API"))
     return admin
