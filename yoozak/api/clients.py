@@ -132,7 +132,7 @@ def _commit_or_conflict() -> None:
         abort(409, message="The e-mail or username is already used by another account.")
 
 
-@blp.route("/clients/<int:client_id>")
+@blp.route("/clients/<int(max=2147483647):client_id>")
 class ClientItem(MethodView):
     @token_required("clients:read")
     @blp.etag
@@ -174,7 +174,7 @@ def _set_active(client_id: int, active: bool):
     return client_resource(client)
 
 
-@blp.route("/clients/<int:client_id>/activate")
+@blp.route("/clients/<int(max=2147483647):client_id>/activate")
 class ClientActivate(MethodView):
     @token_required("clients:write")
     @idempotent
@@ -184,7 +184,7 @@ class ClientActivate(MethodView):
         return _set_active(client_id, True)
 
 
-@blp.route("/clients/<int:client_id>/deactivate")
+@blp.route("/clients/<int(max=2147483647):client_id>/deactivate")
 class ClientDeactivate(MethodView):
     @token_required("clients:write")
     @idempotent
@@ -197,7 +197,7 @@ class ClientDeactivate(MethodView):
 ORDER_KEYS = [SortKey(Order.created_at, True, "datetime"), SortKey(Order.id, True)]
 
 
-@blp.route("/clients/<int:client_id>/orders")
+@blp.route("/clients/<int(max=2147483647):client_id>/orders")
 class ClientOrders(MethodView):
     @token_required("orders:read")
     @blp.arguments(PageQuery, location="query", error_status_code=400)

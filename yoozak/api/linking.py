@@ -60,7 +60,7 @@ class LinkRuns(MethodView):
         return body, 200, link_header(body)
 
 
-@blp.route("/link-runs/<int:run_id>")
+@blp.route("/link-runs/<int(max=2147483647):run_id>")
 class LinkRunItem(MethodView):
     @token_required("links:read")
     @blp.response(200, LinkRunSchema)
@@ -97,7 +97,7 @@ def _get_item_or_404(item_id: int) -> ReviewItem:
     return item
 
 
-@blp.route("/review-items/<int:item_id>")
+@blp.route("/review-items/<int(max=2147483647):item_id>")
 class ReviewItemResource(MethodView):
     @token_required("links:read")
     @blp.response(200, ReviewItemSchema)
@@ -106,7 +106,7 @@ class ReviewItemResource(MethodView):
         return review_resource(_get_item_or_404(item_id))
 
 
-@blp.route("/review-items/<int:item_id>/resolve")
+@blp.route("/review-items/<int(max=2147483647):item_id>/resolve")
 class ReviewItemResolve(MethodView):
     @token_required("links:write")
     @idempotent

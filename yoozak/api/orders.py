@@ -125,7 +125,7 @@ class Orders(MethodView):
         return order_resource(order), 201, {"Location": url_for(".OrderItem", order_id=order_id)}
 
 
-@blp.route("/orders/<int:order_id>")
+@blp.route("/orders/<int(max=2147483647):order_id>")
 class OrderItem(MethodView):
     @token_required("orders:read")
     @blp.etag

@@ -42,6 +42,15 @@ def _plausible_date(value: datetime) -> None:
         raise ma.ValidationError("Date out of range (years 1900 to 2999).")
 
 
+class UtcDateTime(fields.DateTime):
+    """A stored (naive UTC) datetime, written as representations.py writes them: 2026-01-31T09:30:00Z."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None or isinstance(value, str):
+            return value
+        return to_naive_utc(value).isoformat(timespec="seconds") + "Z"
+
+
 # ----------------------------------------------------------------------------- resources
 
 
@@ -91,8 +100,8 @@ class LinkRunSchema(ma.Schema):
     """One run of the linker and what it decided."""
 
     id = fields.Integer(required=True)
-    started_at = fields.DateTime(required=True)
-    finished_at = fields.DateTime(allow_none=True, required=True)
+    started_at = UtcDateTime(required=True)
+    finished_at = UtcDateTime(allow_none=True, required=True)
     status = fields.String(required=True)
     dry_run = fields.Boolean(required=True)
     force = fields.Boolean(required=True)
@@ -123,8 +132,8 @@ class ReviewItemSchema(ma.Schema):
     run_id = fields.Integer(allow_none=True, required=True)
     reason = fields.String(required=True)
     candidates = fields.List(fields.Nested(CandidateSchema), required=True)
-    created_at = fields.DateTime(required=True)
-    resolved_at = fields.DateTime(allow_none=True, required=True)
+    created_at = UtcDateTime(required=True)
+    resolved_at = UtcDateTime(allow_none=True, required=True)
     resolution = fields.String(allow_none=True, required=True, metadata={"enum": ["linked", "guest", None]})
 
 
@@ -262,6 +271,12 @@ class ClientUpdateSchema(ma.Schema):
     company_name = fields.String(allow_none=True, validate=_NAME)
 
 
+def _price_range(value: Decimal) -> None:
+    # A plain function: apispec would publish Range's Decimal bounds as strings.
+    if not Decimal("0") <= value <= Decimal("99999999.99"):
+        raise ma.ValidationError("Must be between 0 and 99999999.99.")
+
+
 class OrderCreateSchema(ma.Schema):
     """A new order; it is linked to a client on arrival by the linker's rules."""
 
@@ -269,9 +284,8 @@ class OrderCreateSchema(ma.Schema):
     price = fields.Decimal(
         required=True,
         places=2,
-        as_string=True,
-        validate=validate.Range(Decimal("0"), Decimal("99999999.99")),
-        metadata={"description": "MAD; a number or a decimal string."},
+        validate=_price_range,
+        metadata={"description": "MAD; a number or a decimal string.", "minimum": 0, "maximum": 99_999_999.99},
     )
     client_name = fields.String(load_default="", validate=validate.Length(max=255))
     email = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=254))
