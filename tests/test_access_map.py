@@ -94,6 +94,8 @@ def test_every_api_endpoint_needs_its_scope(app, client):
     _, secret = issue([], name="no-scope")
     headers = {"Authorization": f"Bearer {secret}"}
     for endpoint, method, url in token_urls(app):
-        response = client.open(url, method=method, headers=headers, json={} if method in ("POST", "PATCH") else None)
+        response = client.open(
+            url, method=method, headers=headers, json={} if method in ("POST", "PATCH") else None
+        )
         assert response.status_code == 403, (endpoint, method, url, response.status_code)
         assert response.mimetype == "application/problem+json"

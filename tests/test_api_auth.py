@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.support.api import PROBLEM, ApiClient, api, api_as, assert_problem, issue  # noqa: F401
+from tests.support.api import PROBLEM, ApiClient, assert_problem, issue
 from yoozak.api.tokens import TokenError, find_token, hash_secret, parse_duration
 from yoozak.extensions import db
 from yoozak.models import ApiToken
@@ -33,7 +33,12 @@ def test_unknown_scopes_and_blank_names_are_refused(app):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("90d", timedelta(days=90)), ("12h", timedelta(hours=12)), ("2w", timedelta(weeks=2)), ("30m", timedelta(minutes=30))],
+    [
+        ("90d", timedelta(days=90)),
+        ("12h", timedelta(hours=12)),
+        ("2w", timedelta(weeks=2)),
+        ("30m", timedelta(minutes=30)),
+    ],
 )
 def test_durations(text, expected):
     assert parse_duration(text) == expected
@@ -130,8 +135,18 @@ def test_rate_limit_per_token_gives_429_with_retry_after(database_url):
 
 def test_create_api_token_command(app, runner, admin_user):
     result = runner.invoke(
-        args=["create-api-token", "erp", "--scope", "orders:read", "--scope", "orders:write",
-              "--expires-in", "90d", "--user", admin_user.email]
+        args=[
+            "create-api-token",
+            "erp",
+            "--scope",
+            "orders:read",
+            "--scope",
+            "orders:write",
+            "--expires-in",
+            "90d",
+            "--user",
+            admin_user.email,
+        ]
     )
     assert result.exit_code == 0, result.output
     secret = result.output.strip().splitlines()[-1]
@@ -143,8 +158,12 @@ def test_create_api_token_command(app, runner, admin_user):
 
 @pytest.mark.parametrize(
     "args",
-    [["x", "--scope", "nope:read"], ["x", "--scope", "orders:read", "--expires-in", "soon"],
-     ["x", "--scope", "orders:read", "--user", "nobody@yoozak.ma"], ["x"]],
+    [
+        ["x", "--scope", "nope:read"],
+        ["x", "--scope", "orders:read", "--expires-in", "soon"],
+        ["x", "--scope", "orders:read", "--user", "nobody@yoozak.ma"],
+        ["x"],
+    ],
 )
 def test_create_api_token_command_refuses_bad_input(app, runner, args):
     result = runner.invoke(args=["create-api-token", *args])
@@ -161,7 +180,12 @@ def test_admin_creates_a_token_and_sees_its_secret_once(admin_client, auth, admi
     token = auth.csrf_token("/admin/apitoken_admin/new/")
     response = admin_client.post(
         "/admin/apitoken_admin/new/",
-        data={"csrf_token": token, "name": "crm", "scopes": ["clients:read", "stats:read"], "expires_in_days": "30"},
+        data={
+            "csrf_token": token,
+            "name": "crm",
+            "scopes": ["clients:read", "stats:read"],
+            "expires_in_days": "30",
+        },
         follow_redirects=True,
     )
     html = response.get_data(as_text=True)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.support.api import api, api_as, assert_problem  # noqa: F401
+from tests.support.api import assert_problem
 from yoozak.api.schemas import ClientSchema, OrderSchema
 from yoozak.clients.services import list_clients, parse_list_args
 from yoozak.extensions import db
@@ -19,7 +19,13 @@ from yoozak.timeutil import utcnow
 def people(factories):
     """Five clients created a day apart, one inactive, with orders for two of them."""
     now = utcnow()
-    names = [("Amine", "Benani"), ("Salma", "Idrissi"), ("Youssef", "Alaoui"), ("Khadija", "Tazi"), ("Omar", "Fassi")]
+    names = [
+        ("Amine", "Benani"),
+        ("Salma", "Idrissi"),
+        ("Youssef", "Alaoui"),
+        ("Khadija", "Tazi"),
+        ("Omar", "Fassi"),
+    ]
     clients = [
         factories.client(first, last, created_at=now - timedelta(days=i), is_active=(i != 2))
         for i, (first, last) in enumerate(names)
@@ -130,7 +136,12 @@ def test_read_a_missing_client_is_404(api):
 def test_create_a_client(api, app):
     response = api.post(
         "/api/v1/clients",
-        json={"email": "Nadia@Example.MA", "first_name": "Nadia", "last_name": "Chraibi", "phone": "0612345678"},
+        json={
+            "email": "Nadia@Example.MA",
+            "first_name": "Nadia",
+            "last_name": "Chraibi",
+            "phone": "0612345678",
+        },
     )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -160,7 +171,9 @@ def test_create_validates_the_body_with_422(api, body, field):
 
 
 def test_bodies_must_be_json(api):
-    response = api.open("POST", "/api/v1/clients", data="email=a@b.ma", headers={"Content-Type": "text/plain"})
+    response = api.open(
+        "POST", "/api/v1/clients", data="email=a@b.ma", headers={"Content-Type": "text/plain"}
+    )
     assert_problem(response, 415)
     response = api.open("POST", "/api/v1/clients", data="{", headers={"Content-Type": "application/json"})
     assert response.status_code in (400, 422) and response.mimetype == "application/problem+json"
@@ -173,7 +186,9 @@ def test_patch_needs_if_match(api, people):
 def test_patch_with_the_current_etag_updates(api, people):
     url = f"/api/v1/clients/{people[0].id}"
     etag = api.get(url).headers["ETag"]
-    response = api.patch(url, json={"first_name": "Amin", "address": "12 rue Atlas"}, headers={"If-Match": etag})
+    response = api.patch(
+        url, json={"first_name": "Amin", "address": "12 rue Atlas"}, headers={"If-Match": etag}
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["first_name"] == "Amin" and response.headers["ETag"] != etag
     assert db.session.get(Client, people[0].id).user.first_name == "Amin"

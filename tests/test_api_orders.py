@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.api import api, api_as, assert_problem, issue  # noqa: F401
+from tests.support.api import assert_problem, issue
 from yoozak.extensions import db
 from yoozak.models import IdempotencyKey, LinkRun, Order, ReviewItem
 from yoozak.timeutil import utcnow
@@ -115,7 +115,8 @@ def test_read_an_order_and_update_its_status_with_if_match(api, book):
 
 def test_a_created_order_is_linked_on_arrival(api, book):
     response = api.post(
-        "/api/v1/orders", json={"reference": "WEB-1", "price": "249.90", "email": "AMINE@example.ma", "client_name": "Amine B"}
+        "/api/v1/orders",
+        json={"reference": "WEB-1", "price": "249.90", "email": "AMINE@example.ma", "client_name": "Amine B"},
     )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -127,7 +128,9 @@ def test_a_created_order_is_linked_on_arrival(api, book):
 
 
 def test_an_order_no_rule_links_stays_unlinked(api, book):
-    body = api.post("/api/v1/orders", json={"reference": "WEB-2", "price": 10, "client_name": "Personne"}).get_json()
+    body = api.post(
+        "/api/v1/orders", json={"reference": "WEB-2", "price": 10, "client_name": "Personne"}
+    ).get_json()
     assert body["client_id"] is None and body["link_method"] is None
 
 
@@ -196,16 +199,26 @@ def test_keys_belong_to_their_token(app, client, book):
 
     one, two = (ApiClient(client, issue(["orders:write"], name=n)[1]) for n in ("one", "two"))
     headers = {"Idempotency-Key": "shared"}
-    assert one.post("/api/v1/orders", json={"reference": "T-1", "price": 1}, headers=headers).status_code == 201
-    assert two.post("/api/v1/orders", json={"reference": "T-2", "price": 1}, headers=headers).status_code == 201
+    assert (
+        one.post("/api/v1/orders", json={"reference": "T-1", "price": 1}, headers=headers).status_code == 201
+    )
+    assert (
+        two.post("/api/v1/orders", json={"reference": "T-2", "price": 1}, headers=headers).status_code == 201
+    )
 
 
 def test_a_failed_request_is_replayed_and_a_bad_key_refused(api, book):
     headers = {"Idempotency-Key": "dup"}
     first = api.post("/api/v1/orders", json={"reference": "O-0", "price": 1}, headers=headers)
     assert_problem(first, 409)
-    assert api.post("/api/v1/orders", json={"reference": "O-0", "price": 1}, headers=headers).get_json() == first.get_json()
-    assert_problem(api.post("/api/v1/orders", json={"reference": "Z", "price": 1}, headers={"Idempotency-Key": "a b"}), 400)
+    assert (
+        api.post("/api/v1/orders", json={"reference": "O-0", "price": 1}, headers=headers).get_json()
+        == first.get_json()
+    )
+    assert_problem(
+        api.post("/api/v1/orders", json={"reference": "Z", "price": 1}, headers={"Idempotency-Key": "a b"}),
+        400,
+    )
 
 
 def test_idempotent_client_create(api):
@@ -243,8 +256,10 @@ def queue(book, factories):
     item = ReviewItem(
         order_id=order.id,
         reason="two clients share the name",
-        candidates=[{"client_id": book["client"].id, "method": "name", "score": 0.91},
-                    {"client_id": other.id, "method": "name", "score": 0.9}],
+        candidates=[
+            {"client_id": book["client"].id, "method": "name", "score": 0.91},
+            {"client_id": other.id, "method": "name", "score": 0.9},
+        ],
     )
     db.session.add(item)
     db.session.commit()

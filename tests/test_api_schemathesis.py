@@ -37,7 +37,9 @@ def token_secret(app, factories, admin_user) -> str:
     db.session.add(run)
     db.session.flush()
     db.session.add(
-        ReviewItem(order_id=orders[0].id, run_id=run.id, candidates=[{"client_id": clients[0].id, "score": 0.8}])
+        ReviewItem(
+            order_id=orders[0].id, run_id=run.id, candidates=[{"client_id": clients[0].id, "score": 0.8}]
+        )
     )
     db.session.commit()
     app.config["API_RATE_LIMIT"] = "100000 per minute"

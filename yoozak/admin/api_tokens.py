@@ -28,12 +28,16 @@ class ApiTokenForm(CsrfForm):
     name = StringField("Nom", validators=[DataRequired(), Length(max=100)])
     scopes = _Checkboxes("Droits", choices=[(s, s) for s in SCOPES], validators=[DataRequired()])
     expires_in_days = IntegerField(
-        "Expire dans (jours)", validators=[Optional(), NumberRange(1, 3650)], description="Vide : sans expiration."
+        "Expire dans (jours)",
+        validators=[Optional(), NumberRange(1, 3650)],
+        description="Vide : sans expiration.",
     )
 
 
 def _when(attribute: str):
-    return lambda v, c, m, n: format_date(getattr(m, attribute), with_time=True) if getattr(m, attribute) else "—"
+    return lambda v, c, m, n: (
+        format_date(getattr(m, attribute), with_time=True) if getattr(m, attribute) else "—"
+    )
 
 
 class ApiTokenAdmin(SecureModelView):
@@ -42,7 +46,16 @@ class ApiTokenAdmin(SecureModelView):
     can_edit = can_delete = False
     can_view_details = False
     column_default_sort = ("id", True)
-    column_list = ("name", "prefix", "scopes", "user", "created_at", "expires_at", "last_used_at", "revoked_at")
+    column_list = (
+        "name",
+        "prefix",
+        "scopes",
+        "user",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
     column_labels = {
         "name": "Nom",
         "prefix": "Début du jeton",

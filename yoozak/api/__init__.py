@@ -7,6 +7,7 @@ and admins) and the documentation page /api/v1/docs (admins), and makes every er
 
 from __future__ import annotations
 
+import http
 from functools import wraps
 
 from flask import Flask
@@ -27,12 +28,10 @@ class YoozakApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self):
-        """Leave the app's handlers alone: ours are registered per blueprint (see init_api)."""
+        """Leave the app's handlers alone: ours are registered per blueprint (see blueprint.py)."""
 
     def _register_responses(self):
         """Document every error response as application/problem+json."""
-        import http
-
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
@@ -49,9 +48,9 @@ def _admin_or_token(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not (current_user.is_authenticated and current_user.is_admin):
-            if not token_auth.authenticate(token_auth.get_auth(), None):
-                return auth_error(401)
+        admin = current_user.is_authenticated and current_user.is_admin
+        if not admin and not token_auth.authenticate(token_auth.get_auth(), None):
+            return auth_error(401)
         return view(*args, **kwargs)
 
     return wrapper

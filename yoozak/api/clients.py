@@ -89,7 +89,12 @@ class Clients(MethodView):
         keys = client_sort_keys(sort)
         attribute = _ROW_ATTRIBUTES[sort.removeprefix("-")]
         page = fetch_page(
-            db.session, stmt, keys, sort, args["limit"], args.get("cursor"),
+            db.session,
+            stmt,
+            keys,
+            sort,
+            args["limit"],
+            args.get("cursor"),
             lambda c: (getattr(c, attribute), c.id),
         )
         body = page_body(page, [client_resource(c) for c in page.items], args["limit"])
@@ -207,7 +212,12 @@ class ClientOrders(MethodView):
         get_client_or_404(client_id)
         stmt = select(Order).where(Order.client_id == client_id)
         page = fetch_page(
-            db.session, stmt, ORDER_KEYS, "-created_at", args["limit"], args.get("cursor"),
+            db.session,
+            stmt,
+            ORDER_KEYS,
+            "-created_at",
+            args["limit"],
+            args.get("cursor"),
             lambda o: (o.created_at, o.id),
         )
         body = page_body(page, [order_resource(o) for o in page.items], args["limit"])

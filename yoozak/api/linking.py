@@ -54,8 +54,9 @@ class LinkRuns(MethodView):
     @blp.response(200, LinkRunPageSchema)
     def get(self, args):
         """List the linker's runs, newest first (keyset pages)."""
-        page = fetch_page(db.session, select(LinkRun), RUN_KEYS, "-id", args["limit"], args.get("cursor"),
-                          lambda r: (r.id,))
+        page = fetch_page(
+            db.session, select(LinkRun), RUN_KEYS, "-id", args["limit"], args.get("cursor"), lambda r: (r.id,)
+        )
         body = page_body(page, page.items, args["limit"])
         return body, 200, link_header(body)
 
@@ -84,8 +85,9 @@ class ReviewItems(MethodView):
             stmt = stmt.where(ReviewItem.resolved_at.is_(None))
         elif args["state"] == "resolved":
             stmt = stmt.where(ReviewItem.resolved_at.is_not(None))
-        page = fetch_page(db.session, stmt, REVIEW_KEYS, "-id", args["limit"], args.get("cursor"),
-                          lambda i: (i.id,))
+        page = fetch_page(
+            db.session, stmt, REVIEW_KEYS, "-id", args["limit"], args.get("cursor"), lambda i: (i.id,)
+        )
         body = page_body(page, [review_resource(i) for i in page.items], args["limit"])
         return body, 200, link_header(body)
 
@@ -121,7 +123,10 @@ class ReviewItemResolve(MethodView):
             item = resolve_review(db.session, item_id, data["client_id"], current_token().user_id)
         except ReviewError as error:
             db.session.rollback()
-            abort(422, message=str(error),
-                  errors=[{"location": "body", "field": "client_id", "message": str(error)}])
+            abort(
+                422,
+                message=str(error),
+                errors=[{"location": "body", "field": "client_id", "message": str(error)}],
+            )
         db.session.commit()
         return review_resource(item)

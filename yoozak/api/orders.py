@@ -83,7 +83,12 @@ class Orders(MethodView):
         """List orders, newest first by default, with filters; keyset pages."""
         sort = args["sort"]
         page = fetch_page(
-            db.session, filtered_orders(args), order_sort_keys(sort), sort, args["limit"], args.get("cursor"),
+            db.session,
+            filtered_orders(args),
+            order_sort_keys(sort),
+            sort,
+            args["limit"],
+            args.get("cursor"),
             lambda o: (o.created_at, o.id),
         )
         body = page_body(page, [order_resource(o) for o in page.items], args["limit"])
@@ -97,8 +102,11 @@ class Orders(MethodView):
         """Create an order; it is linked to its client on arrival when the linker's rules allow."""
         reference = data["reference"].strip()
         if not reference:
-            abort(422, message="reference must not be blank.",
-                  errors=[{"location": "body", "field": "reference", "message": "Blank."}])
+            abort(
+                422,
+                message="reference must not be blank.",
+                errors=[{"location": "body", "field": "reference", "message": "Blank."}],
+            )
         if db.session.scalar(select(Order.id).where(Order.reference == reference)) is not None:
             abort(409, message=f"An order with the reference {reference} already exists.")
         order = Order(

@@ -124,8 +124,9 @@ class CursorPage:
     next_cursor: str | None
 
 
-def fetch_page(session, stmt, keys: Sequence[SortKey], sort: str, limit: int, cursor: str | None,
-               key_of) -> CursorPage:
+def fetch_page(
+    session, stmt, keys: Sequence[SortKey], sort: str, limit: int, cursor: str | None, key_of
+) -> CursorPage:
     """Run `stmt` (already filtered) for one page after `cursor`, reading limit + 1 rows."""
     if cursor:
         stmt = stmt.where(keyset_condition(keys, decode_cursor(cursor, sort, keys)))

@@ -160,7 +160,9 @@ def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
             "items": fields.List(fields.Nested(item), required=True),
             "limit": fields.Integer(required=True),
             "next": fields.String(
-                allow_none=True, required=True, metadata={"description": "URL of the next page, null on the last."}
+                allow_none=True,
+                required=True,
+                metadata={"description": "URL of the next page, null on the last."},
             ),
             "next_cursor": fields.String(allow_none=True, required=True),
             "__doc__": f"One page of {item.__name__.removesuffix('Schema').lower()}s (keyset pagination).",
@@ -250,7 +252,9 @@ class ClientCreateSchema(ma.Schema):
     """A new client and its account."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    username = fields.String(validate=validate.Length(1, 150), metadata={"description": "Default: from e-mail."})
+    username = fields.String(
+        validate=validate.Length(1, 150), metadata={"description": "Default: from e-mail."}
+    )
     first_name = fields.String(load_default="", validate=_NAME)
     last_name = fields.String(load_default="", validate=_NAME)
     phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64))
@@ -285,7 +289,11 @@ class OrderCreateSchema(ma.Schema):
         required=True,
         places=2,
         validate=_price_range,
-        metadata={"description": "MAD; a number or a decimal string.", "minimum": 0, "maximum": 99_999_999.99},
+        metadata={
+            "description": "MAD; a number or a decimal string.",
+            "minimum": 0,
+            "maximum": 99_999_999.99,
+        },
     )
     client_name = fields.String(load_default="", validate=validate.Length(max=255))
     email = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=254))
@@ -308,7 +316,9 @@ class ReviewResolveSchema(ma.Schema):
     """A decision on a review item: one of its candidates, or null for a guest order."""
 
     client_id = fields.Integer(
-        required=True, allow_none=True, metadata={"description": "A candidate's id, or null: a guest's order."}
+        required=True,
+        allow_none=True,
+        metadata={"description": "A candidate's id, or null: a guest's order."},
     )
 
 
@@ -323,7 +333,9 @@ class ProblemFieldSchema(ma.Schema):
 class ProblemSchema(ma.Schema):
     """An error, as RFC 9457 (application/problem+json) describes it."""
 
-    type = fields.String(required=True, metadata={"description": "A URI naming the problem; about:blank here."})
+    type = fields.String(
+        required=True, metadata={"description": "A URI naming the problem; about:blank here."}
+    )
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)

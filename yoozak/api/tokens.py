@@ -57,8 +57,12 @@ def parse_duration(value: str) -> timedelta:
     amount, unit = int(match.group(1)), match.group(2)
     if amount == 0:
         raise TokenError("the duration must be positive")
-    return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount),
-            "w": timedelta(weeks=amount)}[unit]
+    return {
+        "m": timedelta(minutes=amount),
+        "h": timedelta(hours=amount),
+        "d": timedelta(days=amount),
+        "w": timedelta(weeks=amount),
+    }[unit]
 
 
 def check_scopes(scopes: list[str] | tuple[str, ...]) -> list[str]:

@@ -28,7 +28,9 @@ def is_public(endpoint: str | None) -> bool:
 
 def uses_token_auth(endpoint: str | None) -> bool:
     """Tell whether an endpoint authenticates with an API token (checked by the API itself)."""
-    return endpoint is not None and (endpoint.startswith(TOKEN_BLUEPRINT_PREFIX) or endpoint in TOKEN_ENDPOINTS)
+    return endpoint is not None and (
+        endpoint.startswith(TOKEN_BLUEPRINT_PREFIX) or endpoint in TOKEN_ENDPOINTS
+    )
 
 
 @login_manager.user_loader
