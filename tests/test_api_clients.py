@@ -229,3 +229,35 @@ def test_a_clients_orders_newest_first_in_pages(api, people, factories):
     items = walk(api, f"/api/v1/clients/{people[0].id}/orders?limit=2")
     assert [o["reference"] for o in items] == [f"P-{i}" for i in range(5)]
     assert_problem(api.get("/api/v1/clients/999/orders"), 404)
+
+
+def test_two_concurrent_patches_with_the_same_etag_one_wins(app, api, people, monkeypatch):
+    import threading
+    import time
+
+    from yoozak.api import clients as module
+
+    url = f"/api/v1/clients/{people[0].id}"
+    etag = api.get(url).headers["ETag"]
+    check = module.blp.check_etag
+
+    def slow_check(*args, **kwargs):
+        check(*args, **kwargs)
+        time.sleep(0.3)  # widen the window between the If-Match check and the write
+
+    monkeypatch.setattr(module.blp, "check_etag", slow_check)
+    statuses: dict[str, int] = {}
+
+    def patch(name: str) -> None:
+        with app.app_context():
+            response = api.patch(url, json={"last_name": name}, headers={"If-Match": etag})
+            statuses[name] = response.status_code
+
+    threads = [threading.Thread(target=patch, args=(name,)) for name in ("First", "Second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses.values()) == [200, 412], statuses
+    winner = next(name for name, status in statuses.items() if status == 200)
+    assert db.session.get(Client, people[0].id).user.last_name == winner

@@ -21,6 +21,13 @@ from .blueprint import ApiBlueprint
 from .problems import PROBLEM_MIMETYPE
 from .schemas import ProblemSchema
 
+DESCRIPTION = (
+    "The Yoozak Clients back office for other systems. Send `Authorization: Bearer <token>` "
+    "(tokens are created by an admin, each with scopes; an operation's scope is in `x-required-scope`). "
+    "Lists are keyset-paginated: follow `next`. Errors are application/problem+json. "
+    "POST takes an optional `Idempotency-Key`; PATCH needs `If-Match` with the ETag you read."
+)
+
 
 class YoozakApi(Api):
     """flask-smorest's Api, answering errors as problem+json and only for its own blueprints."""
@@ -60,7 +67,7 @@ def init_api(app: Flask) -> YoozakApi:
     """Create the API for `app`: blueprints, description, docs page and error handling."""
     from . import clients, docs, linking, orders, stats
 
-    api = YoozakApi(app)
+    api = YoozakApi(app, spec_kwargs={"info": {"description": DESCRIPTION}})
     api.spec.components.security_scheme(
         SECURITY_SCHEME,
         {"type": "http", "scheme": "bearer", "description": "An API token created in the admin."},

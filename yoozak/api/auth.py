@@ -11,6 +11,7 @@ from copy import deepcopy
 
 from flask import current_app, g
 from flask_httpauth import HTTPTokenAuth
+from sqlalchemy import text
 
 from ..extensions import db, limiter
 from ..models import ApiToken
@@ -59,6 +60,18 @@ def auth_error(status: int):
 def current_token() -> ApiToken:
     """Return the token of the current request (inside a token_required view)."""
     return g.api_token
+
+
+def take_write_lock() -> None:
+    """On SQLite, take the database's write lock now, before reading what a request will change.
+
+    SQLite has no row locks (FOR UPDATE is ignored) and the driver starts a transaction only at
+    the first write: without this, another request could commit between our If-Match check and
+    our write. A no-op write on the caller's own token row opens the write transaction first.
+    PostgreSQL relies on SELECT ... FOR UPDATE instead.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE api_tokens SET id = id WHERE id = :id"), {"id": current_token().id})
 
 
 def _rate_limit() -> str:

@@ -9,13 +9,13 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..clients.services import filtered_clients, parse_list_args, planned_search
 from ..extensions import db
 from ..models import Client, Order, User
 from ..representations import client_resource, order_resource
-from .auth import token_required
+from .auth import take_write_lock, token_required
 from .blueprint import ApiBlueprint
 from .idempotency import idempotent
 from .pagination import SortKey, fetch_page, link_header, page_body
@@ -58,7 +58,10 @@ def client_sort_keys(sort: str) -> list[SortKey]:
 def get_client_or_404(client_id: int, for_update: bool = False) -> Client:
     """Return a client or abort with a 404 problem."""
     stmt = select(Client).where(Client.id == client_id)
-    client = db.session.scalar(stmt.with_for_update(of=Client) if for_update else stmt)
+    if for_update:
+        take_write_lock()
+        stmt = stmt.with_for_update(of=Client)
+    client = db.session.scalar(stmt)
     if client is None:
         abort(404, message=f"Client {client_id} not found.")
     return client
@@ -66,6 +69,7 @@ def get_client_or_404(client_id: int, for_update: bool = False) -> Client:
 
 def _client_stmt(args: dict):
     """Return the filtered SELECT of the list, through the list page's own parser and filters."""
+    # A new list filter (e.g. segment) is declared in ClientListQuery and passed on here.
     raw = {key: str(args[key]) for key in ("q", "status", "period", "sort") if args.get(key) is not None}
     parsed = parse_list_args(raw)
     if parsed.errors:  # the schema already checks the same values; kept as a safety net
@@ -135,6 +139,12 @@ def _commit_or_conflict() -> None:
     except IntegrityError:
         db.session.rollback()
         abort(409, message="The e-mail or username is already used by another account.")
+    except OperationalError as error:
+        db.session.rollback()
+        if "locked" not in str(error):
+            raise
+        # SQLite: another request wrote this database since ours read it (a stale snapshot).
+        abort(409, message="A concurrent change was written first: read the client again and retry.")
 
 
 @blp.route("/clients/<int(max=2147483647):client_id>")

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..linking.review import ReviewError, resolve_review
 from ..models import LinkRun, ReviewItem
 from ..representations import order_resource
-from .auth import current_token, token_required
+from .auth import current_token, take_write_lock, token_required
 from .blueprint import ApiBlueprint
 from .idempotency import idempotent
 from .pagination import SortKey, fetch_page, link_header, page_body
@@ -116,6 +116,7 @@ class ReviewItemResolve(MethodView):
     @blp.response(200, ReviewItemSchema)
     def post(self, data, item_id):
         """Link the item's order to one of its candidates, or mark it a guest's (client_id null)."""
+        take_write_lock()  # two decisions on one item: the second sees the first and gets a 409
         item = _get_item_or_404(item_id)
         if item.resolved_at is not None:
             abort(409, message="This review item has been resolved already.")

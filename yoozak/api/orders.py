@@ -16,7 +16,7 @@ from ..linking.run import LinkOptions, link_orders
 from ..models import Order
 from ..representations import order_resource
 from ..timeutil import utcnow
-from .auth import token_required
+from .auth import take_write_lock, token_required
 from .blueprint import ApiBlueprint
 from .idempotency import idempotent
 from .pagination import SortKey, fetch_page, link_header, page_body
@@ -59,7 +59,10 @@ def filtered_orders(args: dict):
 def get_order_or_404(order_id: int, for_update: bool = False) -> Order:
     """Return an order or abort with a 404 problem."""
     stmt = select(Order).where(Order.id == order_id)
-    order = db.session.scalar(stmt.with_for_update() if for_update else stmt)
+    if for_update:
+        take_write_lock()
+        stmt = stmt.with_for_update()
+    order = db.session.scalar(stmt)
     if order is None:
         abort(404, message=f"Order {order_id} not found.")
     return order
