@@ -60,7 +60,7 @@ schema = schemathesis.openapi.from_dict(served_description())
 
 @schema.parametrize()
 @settings(
-    max_examples=30,
+    max_examples=20,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,

@@ -40,3 +40,27 @@ def test_docs_page_renders_the_description_and_tries_a_call(browsing, admin_user
     )
     expect(stats.locator(".responses-table").first).to_contain_text("total_clients")
     browsing.assert_clean()
+
+
+def test_admin_creates_then_revokes_a_token(browsing, admin_user):
+    page = browsing.page
+    login(browsing)
+    browsing.goto("/admin/apitoken_admin/new/")
+    page.fill("#name", "crm")
+    page.check("input[value='clients:read']")
+    page.check("input[value='orders:write']")
+    page.fill("#expires_in_days", "30")
+    page.click("input[type=submit].btn-primary")
+    page.wait_for_load_state("networkidle")
+    alert = page.locator(".alert", has_text="yzk_")
+    expect(alert).to_be_visible()
+    secret = re.search(r"yzk_[A-Za-z0-9_-]+", alert.inner_text()).group(0)
+    browsing.screenshot("api-token-created")
+    browsing.goto("/admin/apitoken_admin/")
+    expect(page.locator("body")).not_to_contain_text(secret)
+    expect(page.locator("td", has_text=secret[:12])).to_be_visible()
+    page.click("button:has-text('Révoquer')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".alert", has_text="Jeton révoqué")).to_be_visible()
+    expect(page.locator("button:has-text('Révoquer')")).to_have_count(0)
+    browsing.assert_clean()

@@ -9,7 +9,7 @@ from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import IntegerField, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..api.tokens import SCOPES, TokenError, create_token, revoke_token
 from ..extensions import db
@@ -22,11 +22,17 @@ class _Checkboxes(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+def _at_least_one(_form, field) -> None:
+    # Not DataRequired: its `required` flag would put `required` on every checkbox.
+    if not field.data:
+        raise ValidationError("Choisissez au moins un droit.")
+
+
 class ApiTokenForm(CsrfForm):
     """A new token: a name, its scopes and, optionally, a lifetime."""
 
     name = StringField("Nom", validators=[DataRequired(), Length(max=100)])
-    scopes = _Checkboxes("Droits", choices=[(s, s) for s in SCOPES], validators=[DataRequired()])
+    scopes = _Checkboxes("Droits", choices=[(s, s) for s in SCOPES], validators=[_at_least_one])
     expires_in_days = IntegerField(
         "Expire dans (jours)",
         validators=[Optional(), NumberRange(1, 3650)],
@@ -45,6 +51,8 @@ class ApiTokenAdmin(SecureModelView):
 
     can_edit = can_delete = False
     can_view_details = False
+    # A list of checkboxes, not a fixed-height .form-control box that would overlap the next field.
+    form_widget_args = {"scopes": {"class": "list-unstyled mb-0"}}
     column_default_sort = ("id", True)
     column_list = (
         "name",
