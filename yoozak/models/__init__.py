@@ -9,11 +9,11 @@ from .orders import HUMAN_METHODS, LinkMethod, Order, OrderStatus
 from .users import User
 
 __all__ = [
-    "ApiToken",
     "HUMAN_METHODS",
-    "IdempotencyKey",
+    "ApiToken",
     "Client",
     "ClientEvent",
+    "IdempotencyKey",
     "LinkMethod",
     "LinkRun",
     "Notification",
