@@ -25,8 +25,6 @@ from tests.support.api import issue
 from yoozak.extensions import db
 from yoozak.models import LinkRun, ReviewItem
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 
 @pytest.fixture
 def token_secret(app, factories, admin_user) -> str:
