@@ -326,3 +326,25 @@ def test_an_unexpected_error_is_a_500_problem(database_url, monkeypatch):
         assert "boom" not in body["detail"]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_arrival_index_follows_new_and_edited_clients(api, book, factories, app):
+    from yoozak.api.arrival import arrival_index
+
+    def create(reference: str, email: str) -> dict:
+        response = api.post("/api/v1/orders", json={"reference": reference, "price": 1, "email": email})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    assert create("AR-1", "amine@example.ma")["client_id"] == book["client"].id  # index built
+    built = arrival_index()._cached.index
+    # A client created after the index was built is added to it, not rebuilt.
+    newcomer = factories.client("Nadia", "Chraibi", email="nadia@example.ma")
+    assert create("AR-2", "nadia@example.ma")["client_id"] == newcomer.id
+    assert arrival_index()._cached.index is built
+    # An edited client (new e-mail) makes it rebuilt: its old keys must not link anything.
+    book["client"].user.email = "amine.benani@example.ma"
+    db.session.commit()
+    assert create("AR-3", "amine.benani@example.ma")["client_id"] == book["client"].id
+    assert arrival_index()._cached.index is not built
+    assert create("AR-4", "amine@example.ma")["client_id"] is None

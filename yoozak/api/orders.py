@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
-from flask import current_app, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..linking.locks import RunLockedError
-from ..linking.run import LinkOptions, link_orders
 from ..models import Order
 from ..representations import order_resource
 from ..timeutil import utcnow
+from .arrival import link_on_arrival
 from .auth import take_write_lock, token_required
 from .blueprint import ApiBlueprint
 from .idempotency import idempotent
@@ -28,8 +25,6 @@ from .schemas import (
     OrderStatusSchema,
     to_naive_utc,
 )
-
-log = logging.getLogger("yoozak.api")
 
 blp = ApiBlueprint("api_v1_orders", __name__, description="Orders, linked to their clients on arrival.")
 
@@ -66,15 +61,6 @@ def get_order_or_404(order_id: int, for_update: bool = False) -> Order:
     if order is None:
         abort(404, message=f"Order {order_id} not found.")
     return order
-
-
-def link_on_arrival(order_id: int) -> None:
-    """Link a new order by the linker's rules, as imports do (a busy linker leaves it for its next run)."""
-    options = LinkOptions(threshold=float(current_app.config["LINK_THRESHOLD"]), order_ids=[order_id])
-    try:
-        link_orders(db.session, options)
-    except RunLockedError as error:
-        log.info("order %s not linked on arrival (%s); the next link run will", order_id, error)
 
 
 @blp.route("/orders")
