@@ -78,6 +78,7 @@ def run(clients: int, orders: int, runs: int) -> str:
             last_offset = median_of(_offset_page(db.session, model, column, total - LIMIT), runs)
             db.session.rollback()
             rows.append((label, first_api, last_api, first_offset, last_offset))
+        create_first, create_next = _order_creates(http, headers, runs)
         db.session.remove()
         db.engine.dispose()
     lines = [
@@ -91,7 +92,31 @@ def run(clients: int, orders: int, runs: int) -> str:
         lines.append(
             f"| {label} | {_ms(first_api)} | {_ms(last_api)} | {_ms(first_offset)} | {_ms(last_offset)} |"
         )
+    lines += [
+        "",
+        f"POST /api/v1/orders, linked on arrival ({clients:,} clients): first {_ms(create_first)} ms "
+        f"(builds the process's client index), then {_ms(create_next)} ms (median of {runs}).",
+    ]
     return "\n".join(lines)
+
+
+def _order_creates(http, headers: dict, runs: int) -> tuple[float, float]:
+    """Time order creation through the API: the first (index built) and the median of the next."""
+    import itertools
+    import time
+
+    counter = itertools.count()
+
+    def create() -> None:
+        body = {"reference": f"BENCH-{time.time_ns()}-{next(counter)}", "price": 100, "phone": "0661000000"}
+        response = http.post("/api/v1/orders", json=body, headers=headers)
+        assert response.status_code == 201, response.get_data(as_text=True)
+
+    log("timing order creation …")
+    start = time.perf_counter()
+    create()
+    first = time.perf_counter() - start
+    return first, median_of(create, runs, warmup=0)
 
 
 def main(argv: list[str] | None = None) -> int:
