@@ -25,6 +25,9 @@ from tests.support.postgres import Cluster, PostgresUnavailable, start_cluster
 from yoozak import create_app
 from yoozak.extensions import db
 
+# The REST API's fixtures (api, api_as) live beside their helpers.
+pytest_plugins = ["tests.support.api"]
+
 BACKENDS = ("sqlite", "postgresql")
 TEST_SECRET = "test-secret-key-0123456789abcdef"
 ADMIN_PASSWORD = "admin-password-123"

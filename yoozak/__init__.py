@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_admin(app)
+    register_api(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -84,6 +85,13 @@ def register_admin(app: Flask) -> None:
     init_admin(app)
 
 
+def register_api(app: Flask) -> None:
+    """Mount the REST API v1 at /api/v1/ (token auth, OpenAPI description, docs page)."""
+    from .api import init_api
+
+    init_api(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Answer errors as HTML pages or JSON, as the client asks."""
     from .errors import init_errorhandlers
@@ -93,6 +101,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
+    from .api.tokens import create_api_token
     from .auth.cli import create_admin
     from .clients.cli import check_consistency, find_duplicate_clients, refresh_client_stats
     from .exports.cli import export_clients
@@ -103,6 +112,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (
         create_admin,
+        create_api_token,
         create_test_clients,
         create_test_orders,
         import_clients,

@@ -68,6 +68,15 @@ DEFAULTS: dict[str, object] = {
     "MAIL_DEFAULT_SENDER": "noreply@yoozak.ma",
     "MAIL_TIMEOUT": 10.0,
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # for links in e-mails
+    # REST API v1 (yoozak/api): requests allowed per token (Flask-Limiter syntax),
+    # how long an Idempotency-Key's answer is kept, the OpenAPI description's metadata.
+    "API_RATE_LIMIT": "600 per minute",
+    "API_IDEMPOTENCY_TTL": 24 * 3600,
+    "API_TITLE": "Yoozak Clients API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
 }
 
 SQLITE_FILENAME = "yoozak.db"

@@ -35,7 +35,11 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, message: str | None = None, **extra):
-    """Return an error as JSON or as a page in the shared layout."""
+    """Return an error as JSON or as a page in the shared layout (problem+json under /api/)."""
+    from .api.problems import is_api_request, problem
+
+    if is_api_request():
+        return problem(status, message)
     message = message or MESSAGES.get(status, "Erreur.")
     if wants_json():
         response = jsonify({"error": message, "status": status, **extra})
@@ -54,6 +58,10 @@ def init_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        from .api.problems import is_api_request, problem_from_http_exception
+
+        if is_api_request():  # an unknown /api/ URL or method: no blueprint handler applies
+            return problem_from_http_exception(error)
         status = error.code or 500
         description = error.description if status not in MESSAGES else None
         return error_response(status, description)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_admin import Admin
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
 from ..extensions import db
+from .api_tokens import ApiTokenAdmin
 from .base import SecureIndexView
 from .clients import ClientAdmin
 from .history import ClientEventAdmin
@@ -19,6 +21,7 @@ from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
 def init_admin(app: Flask) -> Admin:
     """Create a fresh Admin bound to `app` (a module-level one would break with several apps)."""
     from ..models import (
+        ApiToken,
         Client,
         ClientEvent,
         LinkRun,
@@ -63,4 +66,6 @@ def init_admin(app: Flask) -> Admin:
             category="Intégrations",
         )
     )
+    admin.add_view(ApiTokenAdmin(ApiToken, db, name="Jetons", endpoint="apitoken_admin", category="API"))
+    admin.add_link(MenuLink(name="Documentation", url="/api/v1/docs", category="API"))
     return admin

@@ -13,6 +13,10 @@ from . import bp
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "healthz"})
 # Endpoints any logged-in user may reach, admin or not.
 LOGIN_ONLY_ENDPOINTS = frozenset({"auth.logout"})
+# The REST API (yoozak/api) checks an API token on each of its endpoints instead of the
+# session: its resource blueprints are named api_v1_*, and the OpenAPI document takes either.
+TOKEN_BLUEPRINT_PREFIX = "api_v1_"
+TOKEN_ENDPOINTS = frozenset({"api-docs.openapi_json"})
 
 
 def is_public(endpoint: str | None) -> bool:
@@ -20,6 +24,13 @@ def is_public(endpoint: str | None) -> bool:
     if endpoint is None:
         return True  # no route matched: let the 404 handler answer
     return endpoint in PUBLIC_ENDPOINTS
+
+
+def uses_token_auth(endpoint: str | None) -> bool:
+    """Tell whether an endpoint authenticates with an API token (checked by the API itself)."""
+    return endpoint is not None and (
+        endpoint.startswith(TOKEN_BLUEPRINT_PREFIX) or endpoint in TOKEN_ENDPOINTS
+    )
 
 
 @login_manager.user_loader
@@ -47,7 +58,7 @@ def _unauthorized():
 def require_admin():
     """Send anonymous visitors to the login page and refuse non-admins with a 403."""
     endpoint = request.endpoint
-    if is_public(endpoint) or (endpoint or "").endswith(".static"):
+    if is_public(endpoint) or uses_token_auth(endpoint) or (endpoint or "").endswith(".static"):
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()

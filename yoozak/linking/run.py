@@ -83,21 +83,26 @@ class LinkSummary:
 
 def load_index(session: Session) -> ClientIndex:
     """Read every client's normalised keys and build the matcher's blocking index."""
-    rows = session.execute(
+    return ClientIndex.build(client_keys_after(session, None))
+
+
+def client_keys_after(session: Session, after_id: int | None) -> Iterable[ClientKeys]:
+    """Yield the matcher's keys of every client, or of those whose id is above `after_id`."""
+    stmt = (
         select(Client.id, User.email, Client.phone, Client.name_key, Client.address)
         .join(User, User.id == Client.user_id)
         .where(Client.merged_into_id.is_(None))  # a merged client's orders go to its survivor
     )
-    return ClientIndex.build(
-        ClientKeys(
+    if after_id is not None:
+        stmt = stmt.where(Client.id > after_id).order_by(Client.id)
+    for cid, email, phone, name_key, address in session.execute(stmt):
+        yield ClientKeys(
             id=cid,
             email=normalize_email(email),
             phone=phone if phone and phone.startswith("+") else None,
             name=name_key or "",
             address=address or "",  # normalised only if compared (ClientIndex.door)
         )
-        for cid, email, phone, name_key, address in rows
-    )
 
 
 def _candidate_filter(options: LinkOptions):

@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from .api import ApiToken, IdempotencyKey
 from .clients import Client
 from .history import ClientEvent
 from .linking import LinkRun, ReviewItem, RunLock
@@ -11,8 +12,10 @@ from .webhooks import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpo
 
 __all__ = [
     "HUMAN_METHODS",
+    "ApiToken",
     "Client",
     "ClientEvent",
+    "IdempotencyKey",
     "LinkMethod",
     "LinkRun",
     "Notification",
