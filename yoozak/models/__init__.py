@@ -3,6 +3,7 @@
 from .clients import Client
 from .history import ClientEvent
 from .linking import LinkRun, ReviewItem, RunLock
+from .maintenance import SlowRequest, TaskRun
 from .notifications import Notification
 from .orders import HUMAN_METHODS, LinkMethod, Order, OrderStatus
 from .users import User
@@ -18,6 +19,8 @@ __all__ = [
     "OrderStatus",
     "ReviewItem",
     "RunLock",
+    "SlowRequest",
+    "TaskRun",
     "User",
 ]
 

@@ -32,6 +32,8 @@ class Client(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    # Set when the personal data was erased (clean-up or a request under law 09-08).
+    anonymised_at: Mapped[datetime | None]
 
     # Derived from the fields above (and the user's) on every flush; see models/events.py.
     search_text: Mapped[str] = mapped_column(Text, default="")
