@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     configure_logging(app)
     register_extensions(app)
+    register_monitoring(app)
     register_blueprints(app)
     register_admin(app)
     register_errorhandlers(app)
@@ -42,14 +43,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 
 def configure_logging(app: Flask) -> None:
-    """Give the `yoozak` logger one handler, once per process."""
+    """Give the `yoozak` logger one handler, once per process: plain text, or JSON lines."""
+    from .monitoring.logs import configure_handler
+
     logger = logging.getLogger("yoozak")
     logger.setLevel(str(app.config["LOG_LEVEL"]).upper())
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
+    configure_handler(logger, str(app.config["LOG_FORMAT"]).lower())
 
 
 def register_extensions(app: Flask) -> None:
@@ -61,6 +60,13 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+
+
+def register_monitoring(app: Flask) -> None:
+    """Request ids, slow-request timing and /healthz; before the blueprints' hooks, to time them."""
+    from .monitoring import init_monitoring
+
+    init_monitoring(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -91,6 +97,8 @@ def register_commands(app: Flask) -> None:
     from .auth.cli import create_admin
     from .clients.cli import check_consistency, refresh_client_stats
     from .linking.cli import link_orders
+    from .maintenance.cli import cleanup_inactive_clients, run_due_tasks_command, run_task_command
+    from .monitoring.cli import slow_requests
     from .seeding.cli import create_test_clients, create_test_orders, import_clients, import_orders, seed_demo
 
     for command in (
@@ -103,6 +111,10 @@ def register_commands(app: Flask) -> None:
         refresh_client_stats,
         check_consistency,
         seed_demo,
+        cleanup_inactive_clients,
+        run_task_command,
+        run_due_tasks_command,
+        slow_requests,
     ):
         app.cli.add_command(command)
 

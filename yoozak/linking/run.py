@@ -78,9 +78,10 @@ class LinkSummary:
 def load_index(session: Session) -> ClientIndex:
     """Read every client's normalised keys and build the matcher's blocking index."""
     rows = session.execute(
-        select(Client.id, User.email, Client.phone, Client.name_key, Client.address).join(
-            User, User.id == Client.user_id
-        )
+        select(Client.id, User.email, Client.phone, Client.name_key, Client.address)
+        .join(User, User.id == Client.user_id)
+        # An anonymised client keeps no evidence: no new order may be linked to it.
+        .where(Client.anonymised_at.is_(None))
     )
     return ClientIndex.build(
         ClientKeys(
