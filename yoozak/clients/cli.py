@@ -47,7 +47,9 @@ def exit_code(report: ConsistencyReport) -> int:
 
 
 @click.command("check-consistency")
-@click.option("--fix", is_flag=True, help="Repair what is safe to repair (aggregates, scrubbing), report the rest.")
+@click.option(
+    "--fix", is_flag=True, help="Repair what is safe to repair (aggregates, scrubbing), report the rest."
+)
 def check_consistency(fix: bool) -> None:
     """Check clients' aggregates and the orders' link columns against each other.
 

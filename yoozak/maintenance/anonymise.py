@@ -157,14 +157,22 @@ def _erase_rows(session: Session, client: Client) -> int:
         update(Client)
         .where(Client.id == client_id)
         .values(
-            phone=None, address="", company_name=None, is_active=False, anonymised_at=now, updated_at=now, **derived
+            phone=None,
+            address="",
+            company_name=None,
+            is_active=False,
+            anonymised_at=now,
+            updated_at=now,
+            **derived,
         )
         .execution_options(synchronize_session=False)
     )
     result = session.execute(
         update(Order)
         .where(Order.client_id == client_id)
-        .values(client_name="", email=None, phone=None, address="", email_norm=None, phone_e164=None, name_norm="")
+        .values(
+            client_name="", email=None, phone=None, address="", email_norm=None, phone_e164=None, name_norm=""
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0

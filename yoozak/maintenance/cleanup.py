@@ -33,7 +33,8 @@ def parse_retention(text: str) -> relativedelta:
     match = _RETENTION.match(str(text or ""))
     if not match or int(match.group(1)) == 0:
         raise RetentionError(
-            f"invalid retention {text!r}: a positive number and a unit, d (days), w (weeks), m (months) or y (years)"
+            f"invalid retention {text!r}: a positive number and a unit, "
+            "d (days), w (weeks), m (months) or y (years)"
         )
     return relativedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
 

@@ -30,14 +30,18 @@ def _cutoff(older_than: str | None) -> datetime:
 @click.option("--dry-run", is_flag=True, help="List who would be anonymised; write nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=None, help="Clients per transaction.")
-def cleanup_inactive_clients(older_than: str | None, dry_run: bool, yes: bool, batch_size: int | None) -> None:
+def cleanup_inactive_clients(
+    older_than: str | None, dry_run: bool, yes: bool, batch_size: int | None
+) -> None:
     """Anonymise inactive clients with no activity and no order within the retention period."""
     cutoff = _cutoff(older_than)
     total = count_due(db.session, cutoff)
     click.echo(f"{total} inactive client(s) without activity or order since {cutoff:%Y-%m-%d %H:%M} UTC.")
     if dry_run:
         for due in list_due(db.session, cutoff, DRY_RUN_LISTED):
-            click.echo(f"  #{due.id} {due.name} — last activity {due.last_activity:%Y-%m-%d}, {due.orders} order(s)")
+            click.echo(
+                f"  #{due.id} {due.name} — last activity {due.last_activity:%Y-%m-%d}, {due.orders} order(s)"
+            )
         if total > DRY_RUN_LISTED:
             click.echo(f"  ... and {total - DRY_RUN_LISTED} more")
         click.echo("DRY RUN: nothing written.")

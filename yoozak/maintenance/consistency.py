@@ -101,7 +101,9 @@ def _count(session: Session, *conditions) -> Found:
 
 def _anonymised_orders_condition():
     anonymised = select(Client.id).where(Client.anonymised_at.is_not(None))
-    personal = or_(Order.client_name != "", Order.email.is_not(None), Order.phone.is_not(None), Order.address != "")
+    personal = or_(
+        Order.client_name != "", Order.email.is_not(None), Order.phone.is_not(None), Order.address != ""
+    )
     return and_(Order.client_id.in_(anonymised), personal)
 
 
@@ -110,7 +112,9 @@ def _fix_anonymised_orders(session: Session) -> int:
     result = session.execute(
         update(Order)
         .where(_anonymised_orders_condition())
-        .values(client_name="", email=None, phone=None, address="", email_norm=None, phone_e164=None, name_norm="")
+        .values(
+            client_name="", email=None, phone=None, address="", email_norm=None, phone_e164=None, name_norm=""
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
@@ -121,7 +125,9 @@ def _open_reviews_of_linked_orders(session: Session) -> Found:
         select(func.count())
         .select_from(ReviewItem)
         .join(Order, Order.id == ReviewItem.order_id)
-        .where(ReviewItem.resolved_at.is_(None), or_(Order.client_id.is_not(None), Order.link_method == "guest"))
+        .where(
+            ReviewItem.resolved_at.is_(None), or_(Order.client_id.is_not(None), Order.link_method == "guest")
+        )
     )
     return Found(count or 0)
 

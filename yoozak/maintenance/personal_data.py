@@ -79,7 +79,9 @@ def export_client_data(session: Session, client_id: int) -> dict[str, Any] | Non
     client = session.get(Client, client_id)
     if client is None:
         return None
-    orders = session.scalars(select(Order).where(Order.client_id == client_id).order_by(Order.created_at, Order.id))
+    orders = session.scalars(
+        select(Order).where(Order.client_id == client_id).order_by(Order.created_at, Order.id)
+    )
     events = session.scalars(
         select(ClientEvent).where(ClientEvent.client_id == client_id).order_by(ClientEvent.at, ClientEvent.id)
     )

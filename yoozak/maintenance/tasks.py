@@ -147,7 +147,7 @@ def _execute(run: TaskRun, name: str, started: datetime, clock: float) -> None:
     except TaskProblem as problem:
         db.session.rollback()
         counts, outcome, error = problem.counts, "failed", str(problem)
-    except Exception as exc:  # noqa: BLE001  (a task's failure is recorded, never lost)
+    except Exception as exc:  # a task's failure is recorded, never lost
         db.session.rollback()
         log.exception("task %s failed", name)
         counts, outcome, error = {}, "failed", f"{type(exc).__name__}: {exc}"
@@ -165,7 +165,9 @@ def last_runs(names: list[str] | None = None) -> dict[str, TaskRun | None]:
     """Return the latest run of each task (None when it never ran)."""
     names = names or list(TASKS)
     latest = (
-        select(TaskRun.task, func.max(TaskRun.id).label("id")).where(TaskRun.task.in_(names)).group_by(TaskRun.task)
+        select(TaskRun.task, func.max(TaskRun.id).label("id"))
+        .where(TaskRun.task.in_(names))
+        .group_by(TaskRun.task)
     ).subquery()
     rows = db.session.scalars(select(TaskRun).join(latest, latest.c.id == TaskRun.id)).all()
     found = {run.task: run for run in rows}
