@@ -47,13 +47,13 @@ def cutoff_for(retention: str, now: datetime | None = None) -> datetime:
 def due_condition(cutoff: datetime):
     """Return the WHERE clause selecting the clients the clean-up anonymises."""
     recent_order = exists().where(Order.client_id == Client.id, Order.created_at >= cutoff)
-    admin_account = exists().where(User.id == Client.user_id, User.is_admin.is_(True))
+    admin_accounts = select(User.id).where(User.is_admin.is_(True))
     return (
         Client.is_active.is_(False),
         Client.anonymised_at.is_(None),
         Client.updated_at < cutoff,
         ~recent_order,
-        ~admin_account,
+        Client.user_id.not_in(admin_accounts),
     )
 
 

@@ -17,6 +17,11 @@ from .tasks import TASKS, due_tasks, run_due_tasks, run_task
 DRY_RUN_LISTED = 50
 
 
+def interactive() -> bool:
+    """Tell whether a person sits at the terminal to answer a confirmation."""
+    return sys.stdin.isatty()
+
+
 def _cutoff(older_than: str | None) -> datetime:
     retention = older_than or str(current_app.config["CLEANUP_RETENTION"])
     try:
@@ -50,7 +55,7 @@ def cleanup_inactive_clients(
     if not total:
         return
     if not yes:
-        if not sys.stdin.isatty():
+        if not interactive():
             raise click.UsageError("not a terminal: pass --yes to confirm, or --dry-run to look first")
         click.confirm(f"Anonymise {total} client(s)? This cannot be undone", abort=True)
     size = batch_size or int(current_app.config["CLEANUP_BATCH_SIZE"])
