@@ -30,7 +30,15 @@ def fresh(model, ident):
 def order_facts(client_id: int) -> list[tuple]:
     db.session.rollback()
     rows = db.session.execute(
-        select(Order.id, Order.reference, Order.price, Order.status, Order.created_at, Order.city, Order.client_id)
+        select(
+            Order.id,
+            Order.reference,
+            Order.price,
+            Order.status,
+            Order.created_at,
+            Order.city,
+            Order.client_id,
+        )
         .where(Order.client_id == client_id)
         .order_by(Order.id)
     )
@@ -39,7 +47,14 @@ def order_facts(client_id: int) -> list[tuple]:
 
 def aggregates(client: Client) -> tuple:
     c = fresh(Client, client.id)
-    return (c.orders_count, c.confirmed_count, c.pending_count, c.cancelled_count, c.total_spent, c.last_order_at)
+    return (
+        c.orders_count,
+        c.confirmed_count,
+        c.pending_count,
+        c.cancelled_count,
+        c.total_spent,
+        c.last_order_at,
+    )
 
 
 @pytest.mark.parametrize("text", ["24m", "2y", "90d", "12w", " 6M "])
@@ -109,7 +124,9 @@ def test_the_account_can_no_longer_log_in(base, client, auth):
     user = fresh(User, base.khadija.user_id)
     assert user.password_hash is None and not user.check_password("password-123")
     assert user.session_version == version + 1 and not user.is_active
-    assert user.email == placeholder_email(base.khadija.id) and user.username == f"anonymise-{base.khadija.id}"
+    assert (
+        user.email == placeholder_email(base.khadija.id) and user.username == f"anonymise-{base.khadija.id}"
+    )
     response = auth.login(KHADIJA["email"], "password-123")
     assert response.status_code != 302
 

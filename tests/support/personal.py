@@ -76,7 +76,9 @@ def build(factories, admin_user) -> Base:
             address=KHADIJA_ORDER_VALUES[3],
             city="Rabat",
         )
-        for i, (price, status) in enumerate([("349.90", "confirmed"), ("120.00", "cancelled"), ("99.50", "pending")])
+        for i, (price, status) in enumerate(
+            [("349.90", "confirmed"), ("120.00", "cancelled"), ("99.50", "pending")]
+        )
     ]
     other = factories.client("Youssef", "Alaoui", email="youssef.alaoui@gmail.com", phone="+212698765432")
     foreign_order = factories.order(None, client_name="Youssef Alaoui", phone="0698765432")
@@ -109,7 +111,9 @@ def build(factories, admin_user) -> Base:
     factories.order(old_with_recent_order, created_at=now - timedelta(days=30))
     for client in (khadija, old_active, old_with_recent_order):
         set_last_activity(client, long_ago)
-    return Base(khadija, recent_inactive, old_active, old_with_recent_order, other, orders, foreign_order, now)
+    return Base(
+        khadija, recent_inactive, old_active, old_with_recent_order, other, orders, foreign_order, now
+    )
 
 
 def database_text() -> str:

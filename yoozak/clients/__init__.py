@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("clients", __name__, template_folder="../templates")
 
-from . import api, views  # noqa: E402,F401
+from . import api, privacy, views  # noqa: E402,F401
