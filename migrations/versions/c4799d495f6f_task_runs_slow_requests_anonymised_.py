@@ -44,7 +44,7 @@ def upgrade():
         sa.Column("trigger", sa.String(length=16), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
-        sa.Column("outcome", sa.String(length=10), nullable=False),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_task_runs")),

@@ -25,7 +25,7 @@ class TaskRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     # running | ok | failed | skipped | interrupted (the process died while it ran)
-    outcome: Mapped[str] = mapped_column(String(10), default="running", index=True)
+    outcome: Mapped[str] = mapped_column(String(12), default="running", index=True)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
 
