@@ -10,6 +10,7 @@ from ..extensions import db
 from .base import SecureIndexView
 from .clients import ClientAdmin
 from .linking import LinkRunAdmin, ReviewQueueAdmin
+from .operations import OperationsView
 from .orders import OrderAdmin
 from .users import UserAdmin
 
@@ -31,4 +32,5 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(
         ReviewQueueAdmin(ReviewItem, db, name="File de revue", endpoint="review_admin", category="Liaison")
     )
+    admin.add_view(OperationsView(name="Surveillance", endpoint="operations", url="surveillance"))
     return admin
