@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..history import record_event
@@ -112,11 +112,15 @@ def _scrub_history(session: Session, client_id: int, personal: set[str]) -> int:
     return changed
 
 
+def notification_about(client_id: int):
+    """Return the condition selecting the notifications about one client: those linking to its page."""
+    return Notification.url.like(f"%/client/{client_id}/%")
+
+
 def _scrub_notifications(session: Session, client_id: int, personal: set[str]) -> None:
     # Notifications about the client (a "new client" message names it) keep their link only.
     lowered = [p.lower() for p in personal]
-    about = or_(Notification.url.like(f"%/client/{client_id}/%"), Notification.url.like(f"%id={client_id}"))
-    candidates = session.scalars(select(Notification).where(about))
+    candidates = session.scalars(select(Notification).where(notification_about(client_id)))
     for note in candidates:
         for field in ("title", "body"):
             text = getattr(note, field) or ""

@@ -12,11 +12,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from ..models import Client, ClientEvent, Notification, Order, ReviewItem
 from ..timeutil import utcnow
+from .anonymise import notification_about
 
 # Never exported: secrets of the account, and columns derived from the others.
 USER_EXCLUDED = frozenset({"password_hash", "session_version"})
@@ -57,7 +58,7 @@ def _review_items(session: Session, client_id: int) -> list[dict[str, Any]]:
 
 
 def _notifications(session: Session, client_id: int) -> list[dict[str, Any]]:
-    about = or_(Notification.url.like(f"%/client/{client_id}/%"), Notification.url.like(f"%id={client_id}"))
+    about = notification_about(client_id)
     seen: dict[tuple, dict[str, Any]] = {}
     for note in session.scalars(select(Notification).where(about).order_by(Notification.id)):
         key = (note.kind, note.title, note.body, note.url)
