@@ -121,6 +121,7 @@ def test_erasure_on_request_anonymises_like_the_clean_up(base, admin_client, aut
     assert response.status_code == 302 and response.location.endswith(f"/client/{base.khadija.id}/")
     page = admin_client.get(response.location).get_data(as_text=True)
     assert "Données personnelles effacées" in page and "3 commande(s) nettoyée(s)" in page
+    assert 'data-test="anonymised-banner"' in page
     after = database_text()
     assert [value for value in personal_values() if value.lower() in after] == []
     last = events(base.khadija.id)[-1]
