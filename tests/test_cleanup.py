@@ -145,10 +145,11 @@ def test_history_says_it_happened_without_the_values(base):
     events = db.session.scalars(
         select(ClientEvent).where(ClientEvent.client_id == base.khadija.id).order_by(ClientEvent.id)
     ).all()
-    assert [e.action for e in events] == ["updated", "updated", "status_changed", "anonymised"]
+    assert [e.action for e in events] == ["updated", "updated", "updated", "status_changed", "anonymised"]
     assert events[-1].changes == {"reason": "inactive", "orders": 3}
     assert events[0].changes == {"email": "[effacé]"}
-    assert events[2].changes == {"is_active": [True, False]}  # not personal: kept
+    assert events[2].changes == {"comment": "[effacé]"}  # the phone as typed in free text
+    assert events[3].changes == {"is_active": [True, False]}  # not personal: kept
 
 
 def test_the_client_leaves_the_review_queue_candidates(base):

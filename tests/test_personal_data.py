@@ -46,7 +46,7 @@ def test_the_export_holds_every_record_about_the_client(base, admin_client, auth
     )
     assert sorted(o["reference"] for o in data["orders"]) == sorted(o.reference for o in base.khadija_orders)
     assert {o["price"] for o in data["orders"]} == {"349.90", "120.00", "99.50"}
-    assert [e["action"] for e in data["history"]] == ["updated", "updated", "status_changed"]
+    assert [e["action"] for e in data["history"]] == ["updated", "updated", "updated", "status_changed"]
     assert len(data["review_items"]) == 1
     assert data["review_items"][0]["as_candidate"] == [
         {"client_id": base.khadija.id, "method": "name", "score": 0.91}

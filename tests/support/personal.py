@@ -94,6 +94,7 @@ def build(factories, admin_user) -> Base:
     )
     record_event(khadija.id, "updated", changes={"email": [OLD_EMAIL, KHADIJA["email"]]})
     record_event(khadija.id, "updated", changes={"note": "Appel de Khadija Benjelloun au 0612345678"})
+    record_event(khadija.id, "updated", changes={"comment": "rappeler au 0612345678"})
     record_event(khadija.id, "status_changed", changes={"is_active": [True, False]})
     db.session.add(
         Notification(

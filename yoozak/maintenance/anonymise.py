@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..history import record_event
+from ..linking.normalize import national_digits, normalize_phone
 from ..models import Client, ClientEvent, Notification, Order, ReviewItem, User
 from ..models.aggregates import refresh_aggregates
 from ..models.events import client_derived_fields
@@ -82,11 +83,17 @@ def _personal_values(session: Session, client: Client) -> set[str]:
         client.address,
         client.company_name,
     }
+    phones = {client.phone}
     rows = session.execute(
         select(Order.client_name, Order.email, Order.phone, Order.address).where(Order.client_id == client.id)
     )
     for row in rows:
         values.update(row)
+        phones.add(row.phone)
+    # A phone is written in many ways: its national digits catch "0612345678" and "+212 6 12 ...".
+    for phone in filter(None, phones):
+        digits = national_digits(normalize_phone(phone) or phone)
+        values.update({digits, f"0{digits}"} if len(digits) >= 8 else set())
     return {v.strip() for v in values if v and len(v.strip()) >= MIN_SCRUB_LENGTH}
 
 
