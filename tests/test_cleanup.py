@@ -183,24 +183,23 @@ def test_an_interrupted_run_leaves_whole_batches_and_the_next_run_finishes(base,
     extra = [factories.client("Old", f"Client{i}", is_active=False) for i in range(2)]
     for client in extra:
         set_last_activity(client, base.now.replace(year=base.now.year - 3))
-    original = anonymise_module.anonymise_client
-    calls = []
+    original = anonymise_module.drop_from_review_queue
+    batches = []
 
-    def failing(session, client_id, **kwargs):
-        result = original(session, client_id, **kwargs)  # writes, then the process "dies"
-        calls.append(client_id)
-        if len(calls) == 2:
+    def dies_in_the_second_batch(session, client_ids):
+        original(session, client_ids)  # the batch has written everything but its history row
+        batches.append(sorted(client_ids))
+        if len(batches) == 2:
             raise KeyboardInterrupt
-        return result
 
-    monkeypatch.setattr(anonymise_module, "anonymise_client", failing)
+    monkeypatch.setattr(anonymise_module, "drop_from_review_queue", dies_in_the_second_batch)
     with pytest.raises(KeyboardInterrupt):
         run_cleanup(db.session, cutoff_for("24m", base.now), batch_size=1)
     done = [c.id for c in db.session.scalars(select(Client).where(Client.anonymised_at.is_not(None)))]
-    assert done == [calls[0]]
-    half = fresh(Client, calls[1])
+    assert done == batches[0]
+    half = fresh(Client, batches[1][0])
     assert half.anonymised_at is None and half.user.email.endswith("@example.com")  # rolled back whole
-    monkeypatch.setattr(anonymise_module, "anonymise_client", original)
+    monkeypatch.setattr(anonymise_module, "drop_from_review_queue", original)
     summary = run_cleanup(db.session, cutoff_for("24m", base.now), batch_size=1)
     assert summary.clients == 2
     assert count_due(db.session, cutoff_for("24m", base.now)) == 0

@@ -4,7 +4,7 @@ The same rules serve the scheduled clean-up of inactive clients and a client's o
 under law 09-08. Nothing is deleted: the client, its account and its orders stay, with every
 personal value replaced, so the accounts and the aggregates are unchanged.
 
-The writes are Core UPDATEs, not ORM attribute changes, so that no change-history hook can
+The writes are bulk UPDATEs, not ORM attribute changes, so that no change-history hook can
 copy the old values into a new history row; the history rows already written about the
 client are then scrubbed of every erased value. The caller commits.
 """
@@ -71,30 +71,35 @@ def placeholder_username(client_id: int) -> str:
     return f"anonymise-{client_id}"
 
 
-def _personal_values(session: Session, client: Client) -> set[str]:
-    user = client.user
-    values = {
-        user.first_name,
-        user.last_name,
-        f"{user.first_name} {user.last_name}",
-        user.email,
-        user.username,
-        client.phone,
-        client.address,
-        client.company_name,
-    }
-    phones = {client.phone}
-    rows = session.execute(
-        select(Order.client_name, Order.email, Order.phone, Order.address).where(Order.client_id == client.id)
-    )
-    for row in rows:
-        values.update(row)
-        phones.add(row.phone)
-    # A phone is written in many ways: its national digits catch "0612345678" and "+212 6 12 ...".
-    for phone in filter(None, phones):
-        digits = national_digits(normalize_phone(phone) or phone)
-        values.update({digits, f"0{digits}"} if len(digits) >= 8 else set())
-    return {v.strip() for v in values if v and len(v.strip()) >= MIN_SCRUB_LENGTH}
+def _phone_spellings(phone: str | None) -> set[str]:
+    # A phone is written in many ways: its national digits catch "0612345678" and "612345678".
+    if not phone:
+        return set()
+    digits = national_digits(normalize_phone(phone) or phone)
+    return {digits, f"0{digits}"} if len(digits) >= 8 else set()
+
+
+def _personal_values(clients: list[Client], order_rows: dict[int, list]) -> dict[int, set[str]]:
+    """Return, per client, every personal value held on it, its account and its orders."""
+    found: dict[int, set[str]] = {}
+    for client in clients:
+        user = client.user
+        values = {
+            user.first_name,
+            user.last_name,
+            f"{user.first_name} {user.last_name}",
+            user.email,
+            user.username,
+            client.phone,
+            client.address,
+            client.company_name,
+        }
+        values |= _phone_spellings(client.phone)
+        for row in order_rows.get(client.id, []):
+            values.update(row[1:])
+            values |= _phone_spellings(row.phone)
+        found[client.id] = {v.strip() for v in values if v and len(v.strip()) >= MIN_SCRUB_LENGTH}
+    return found
 
 
 def scrub(value: Any, personal: set[str], lowered: list[str] | None = None) -> Any:
@@ -109,13 +114,14 @@ def scrub(value: Any, personal: set[str], lowered: list[str] | None = None) -> A
     return value
 
 
-def _scrub_history(session: Session, client_id: int, personal: set[str]) -> int:
-    changed = 0
-    for event in session.scalars(select(ClientEvent).where(ClientEvent.client_id == client_id)):
-        cleaned = scrub(event.changes or {}, personal)
+def _scrub_history(session: Session, personal: dict[int, set[str]]) -> dict[int, int]:
+    changed = dict.fromkeys(personal, 0)
+    events = session.scalars(select(ClientEvent).where(ClientEvent.client_id.in_(list(personal))))
+    for event in events:
+        cleaned = scrub(event.changes or {}, personal[event.client_id])
         if cleaned != event.changes:
             event.changes = cleaned
-            changed += 1
+            changed[event.client_id] += 1
     return changed
 
 
@@ -124,15 +130,15 @@ def notification_about(client_id: int):
     return Notification.url.like(f"%/client/{client_id}/%")
 
 
-def _scrub_notifications(session: Session, client_id: int, personal: set[str]) -> None:
-    # Notifications about the client (a "new client" message names it) keep their link only.
-    lowered = [p.lower() for p in personal]
-    candidates = session.scalars(select(Notification).where(notification_about(client_id)))
-    for note in candidates:
-        for field in ("title", "body"):
-            text = getattr(note, field) or ""
-            if any(p in text.lower() for p in lowered):
-                setattr(note, field, f"Client anonymisé (#{client_id})" if field == "title" else ERASED)
+def _scrub_notifications(session: Session, personal: dict[int, set[str]]) -> None:
+    # Notifications about a client (a "new client" message names it) keep their link only.
+    for client_id, values in personal.items():
+        lowered = [p.lower() for p in values]
+        for note in session.scalars(select(Notification).where(notification_about(client_id))):
+            for field in ("title", "body"):
+                text = getattr(note, field) or ""
+                if any(p in text.lower() for p in lowered):
+                    setattr(note, field, f"Client anonymisé (#{client_id})" if field == "title" else ERASED)
 
 
 def drop_from_review_queue(session: Session, client_ids: set[int]) -> None:
@@ -143,85 +149,106 @@ def drop_from_review_queue(session: Session, client_ids: set[int]) -> None:
             item.candidates = kept
 
 
-def _erase_rows(session: Session, client: Client) -> int:
-    client_id = client.id
-    email, username = placeholder_email(client_id), placeholder_username(client_id)
-    session.execute(
-        update(User)
-        .where(User.id == client.user_id)
-        .values(
+def _erase_rows(session: Session, clients: list[Client]) -> None:
+    now = utcnow()
+    users, profiles = [], []
+    for client in clients:
+        email, username = placeholder_email(client.id), placeholder_username(client.id)
+        users.append(
+            {
+                "id": client.user_id,
+                "first_name": "",
+                "last_name": "",
+                "email": email,
+                "username": username,
+                "password_hash": None,
+                "is_active": False,
+                "session_version": (client.user.session_version or 0) + 1,
+            }
+        )
+        derived = client_derived_fields(
             first_name="",
             last_name="",
             email=email,
             username=username,
-            password_hash=None,
-            is_active=False,
-            session_version=User.session_version + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    derived = client_derived_fields(
-        first_name="", last_name="", email=email, username=username, address="", company_name=None, phone=None
-    )
-    now = utcnow()
-    session.execute(
-        update(Client)
-        .where(Client.id == client_id)
-        .values(
-            phone=None,
             address="",
             company_name=None,
-            is_active=False,
-            anonymised_at=now,
-            updated_at=now,
-            **derived,
+            phone=None,
         )
-        .execution_options(synchronize_session=False)
-    )
-    result = session.execute(
+        profiles.append(
+            {
+                "id": client.id,
+                "phone": None,
+                "address": "",
+                "company_name": None,
+                "is_active": False,
+                "anonymised_at": now,
+                "updated_at": now,
+                **derived,
+            }
+        )
+    # ORM bulk UPDATE by primary key: one executemany per table, no attribute events.
+    session.execute(update(User), users)
+    session.execute(update(Client), profiles)
+    session.execute(
         update(Order)
-        .where(Order.client_id == client_id)
+        .where(Order.client_id.in_([c.id for c in clients]))
         .values(
             client_name="", email=None, phone=None, address="", email_norm=None, phone_e164=None, name_norm=""
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
-
-
-def anonymise_client(
-    session: Session, client_id: int, *, reason: str, review_queue: bool = True
-) -> AnonymiseResult:
-    """Erase one client's personal data everywhere it is held; idempotent. The caller commits.
-
-    `review_queue=False` leaves the review queue to the caller, who cleans it once per batch.
-    """
-    client = session.get(Client, client_id)
-    if client is None:
-        raise AnonymiseError(f"client {client_id} not found")
-    if client.anonymised_at is not None:
-        return AnonymiseResult(client_id, 0, 0, already=True)
-    if client.user is not None and client.user.is_admin:
-        raise AnonymiseError(f"client {client_id} belongs to an admin account: not anonymised")
-    session.flush()
-    personal = _personal_values(session, client)
-    orders = _erase_rows(session, client)
-    session.flush()  # anything a hook added about the client is now in the table to scrub
-    history_rows = _scrub_history(session, client_id, personal)
-    _scrub_notifications(session, client_id, personal)
-    if review_queue:
-        drop_from_review_queue(session, {client_id})
-    refresh_aggregates(session.connection(), [client_id])
-    record_event(client_id, "anonymised", changes={"reason": reason, "orders": orders})
-    session.flush()
-    session.expire(client)
-    if client.user is not None:
-        session.expire(client.user)
-    return AnonymiseResult(client_id, orders, history_rows)
 
 
 def anonymise_clients(session: Session, client_ids: Iterable[int], *, reason: str) -> list[AnonymiseResult]:
-    """Anonymise several clients in the current transaction."""
-    results = [anonymise_client(session, cid, reason=reason, review_queue=False) for cid in client_ids]
-    drop_from_review_queue(session, {r.client_id for r in results if not r.already})
-    return results
+    """Erase the personal data of several clients everywhere it is held, in the current transaction.
+
+    Idempotent: a client already anonymised is reported `already` and left alone. Unknown
+    clients and admins' accounts raise AnonymiseError before anything is written.
+    """
+    ids = sorted({int(i) for i in client_ids})
+    session.flush()
+    loaded = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(ids)))}
+    if missing := [i for i in ids if i not in loaded]:
+        raise AnonymiseError(f"client(s) not found: {missing}")
+    if admins := [i for i in ids if loaded[i].user is not None and loaded[i].user.is_admin]:
+        raise AnonymiseError(f"client(s) {admins} belong to an admin account: not anonymised")
+    todo = [loaded[i] for i in ids if loaded[i].anonymised_at is None]
+    results = {i: AnonymiseResult(i, 0, 0, already=True) for i in ids if loaded[i].anonymised_at is not None}
+    if todo:
+        results.update(_anonymise(session, todo, reason))
+    return [results[i] for i in ids]
+
+
+def _anonymise(session: Session, clients: list[Client], reason: str) -> dict[int, AnonymiseResult]:
+    todo_ids = [c.id for c in clients]
+    order_rows: dict[int, list] = {i: [] for i in todo_ids}
+    rows = session.execute(
+        select(Order.client_id, Order.client_name, Order.email, Order.phone, Order.address).where(
+            Order.client_id.in_(todo_ids)
+        )
+    )
+    for row in rows:
+        order_rows[row.client_id].append(row)
+    personal = _personal_values(clients, order_rows)
+    _erase_rows(session, clients)
+    session.flush()  # anything a hook added about these clients is now in the table to scrub
+    history_rows = _scrub_history(session, personal)
+    _scrub_notifications(session, personal)
+    drop_from_review_queue(session, set(todo_ids))
+    refresh_aggregates(session.connection(), todo_ids)
+    for client_id in todo_ids:
+        record_event(
+            client_id, "anonymised", changes={"reason": reason, "orders": len(order_rows[client_id])}
+        )
+    session.flush()
+    for client in clients:
+        session.expire(client)
+        if client.user is not None:
+            session.expire(client.user)
+    return {i: AnonymiseResult(i, len(order_rows[i]), history_rows[i]) for i in todo_ids}
+
+
+def anonymise_client(session: Session, client_id: int, *, reason: str) -> AnonymiseResult:
+    """Erase one client's personal data everywhere it is held; idempotent. The caller commits."""
+    return anonymise_clients(session, [client_id], reason=reason)[0]
