@@ -243,3 +243,20 @@ def test_older_than_overrides_the_configured_retention(base, runner):
     assert "0 inactive client(s)" in result.output
     result = runner.invoke(args=["cleanup-inactive-clients", "--older-than", "soon"])
     assert result.exit_code == 2 and "invalid retention" in result.output
+
+
+def test_a_batch_with_an_unknown_or_admin_client_writes_nothing(base, admin_user):
+    from yoozak.maintenance.anonymise import AnonymiseError, anonymise_clients
+
+    before = database_text()
+    with pytest.raises(AnonymiseError, match="not found"):
+        anonymise_clients(db.session, [base.khadija.id, 999_999], reason="request")
+    assert database_text() == before
+    admin_profile = Client(user=db.session.get(User, admin_user.id))
+    db.session.add(admin_profile)
+    db.session.commit()
+    before = database_text()
+    with pytest.raises(AnonymiseError, match="admin account"):
+        anonymise_clients(db.session, [base.khadija.id, admin_profile.id], reason="request")
+    db.session.rollback()
+    assert database_text() == before
