@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..history import record_event
@@ -132,13 +132,14 @@ def notification_about(client_id: int):
 
 def _scrub_notifications(session: Session, personal: dict[int, set[str]]) -> None:
     # Notifications about a client (a "new client" message names it) keep their link only.
-    for client_id, values in personal.items():
-        lowered = [p.lower() for p in values]
-        for note in session.scalars(select(Notification).where(notification_about(client_id))):
-            for field in ("title", "body"):
-                text = getattr(note, field) or ""
-                if any(p in text.lower() for p in lowered):
-                    setattr(note, field, f"Client anonymisé (#{client_id})" if field == "title" else ERASED)
+    about = or_(*(notification_about(client_id) for client_id in personal))
+    for note in session.scalars(select(Notification).where(about)):
+        client_id = next(i for i in personal if f"/client/{i}/" in (note.url or ""))
+        lowered = [p.lower() for p in personal[client_id]]
+        for field in ("title", "body"):
+            text = getattr(note, field) or ""
+            if any(p in text.lower() for p in lowered):
+                setattr(note, field, f"Client anonymisé (#{client_id})" if field == "title" else ERASED)
 
 
 def drop_from_review_queue(session: Session, client_ids: set[int]) -> None:
@@ -242,10 +243,9 @@ def _anonymise(session: Session, clients: list[Client], reason: str) -> dict[int
             client_id, "anonymised", changes={"reason": reason, "orders": len(order_rows[client_id])}
         )
     session.flush()
-    for client in clients:
-        session.expire(client)
-        if client.user is not None:
-            session.expire(client.user)
+    users = [client.user for client in clients if client.user is not None]
+    for obj in [*clients, *users]:
+        session.expire(obj)
     return {i: AnonymiseResult(i, len(order_rows[i]), history_rows[i]) for i in todo_ids}
 
 
