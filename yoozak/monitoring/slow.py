@@ -64,15 +64,35 @@ def _after_execute(conn, cursor, statement, parameters, context, executemany) ->
     tracker.add(statement, (time.perf_counter() - started.pop()) * 1000)
 
 
+# On SQLite, wait this long at most for another writer: monitoring must not hold an answer
+# for the 30 s busy timeout the application's own writes accept.
+SQLITE_RECORD_WAIT_MS = 2000
+
+
 def record(values: dict[str, object], keep: int) -> None:
     """Insert one slow request and drop the oldest beyond `keep`, in a transaction of its own."""
-    with db.engine.begin() as conn:
-        conn.execute(insert(SlowRequest).values(**values))
-        boundary = conn.execute(
-            select(SlowRequest.id).order_by(desc(SlowRequest.id)).offset(keep).limit(1)
-        ).scalar()
-        if boundary is not None:
-            conn.execute(delete(SlowRequest).where(SlowRequest.id <= boundary))
+    with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            previous = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_RECORD_WAIT_MS}")
+            conn.commit()
+        try:
+            with conn.begin():
+                _insert_and_trim(conn, values, keep)
+        finally:
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(previous)}")
+                conn.commit()
+
+
+def _insert_and_trim(conn, values: dict[str, object], keep: int) -> None:
+    conn.execute(insert(SlowRequest).values(**values))
+    boundary = conn.execute(
+        select(SlowRequest.id).order_by(desc(SlowRequest.id)).offset(keep).limit(1)
+    ).scalar()
+    if boundary is not None:
+        conn.execute(delete(SlowRequest).where(SlowRequest.id <= boundary))
 
 
 def _finish(response):
