@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     configure_logging(app)
     init_routing(app)
     register_extensions(app)
+    register_monitoring(app)
     register_blueprints(app)
     register_admin(app)
     register_api(app)
@@ -46,14 +47,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 
 def configure_logging(app: Flask) -> None:
-    """Give the `yoozak` logger one handler, once per process."""
+    """Give the `yoozak` logger one handler, once per process: plain text, or JSON lines."""
+    from .monitoring.logs import configure_handler
+
     logger = logging.getLogger("yoozak")
     logger.setLevel(str(app.config["LOG_LEVEL"]).upper())
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
+    configure_handler(logger, str(app.config["LOG_FORMAT"]).lower())
 
 
 def register_extensions(app: Flask) -> None:
@@ -65,6 +64,13 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+
+
+def register_monitoring(app: Flask) -> None:
+    """Request ids, slow-request timing and /healthz; before the blueprints' hooks, to time them."""
+    from .monitoring import init_monitoring
+
+    init_monitoring(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -106,6 +112,8 @@ def register_commands(app: Flask) -> None:
     from .clients.cli import check_consistency, find_duplicate_clients, refresh_client_stats
     from .exports.cli import export_clients
     from .linking.cli import link_orders
+    from .maintenance.cli import cleanup_inactive_clients, run_due_tasks_command, run_task_command
+    from .monitoring.cli import slow_requests
     from .seeding.cli import create_test_clients, create_test_orders, import_clients, import_orders, seed_demo
     from .webhooks.cli import deliver_webhooks
     from .worker.cli import worker
@@ -125,6 +133,10 @@ def register_commands(app: Flask) -> None:
         export_clients,
         worker,
         deliver_webhooks,
+        cleanup_inactive_clients,
+        run_task_command,
+        run_due_tasks_command,
+        slow_requests,
     ):
         app.cli.add_command(command)
 

@@ -77,6 +77,24 @@ DEFAULTS: dict[str, object] = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
+    # --- Maintenance and monitoring (README, "Operations") ---
+    # Cron expressions in UTC, read by `flask run-due-tasks` and the worker; a task left out
+    # of the mapping is not scheduled (it still runs with `flask run-task NAME`).
+    "MAINTENANCE_SCHEDULE": {
+        "link-orders": "*/15 * * * *",  # new orders, every quarter of an hour
+        "refresh-stats": "30 2 * * *",  # aggregates rebuilt nightly, 02:30 UTC
+        "check-consistency": "0 3 * * *",  # 03:00 UTC, after the rebuild
+        "cleanup-inactive-clients": "0 4 * * 0",  # Sundays 04:00 UTC
+    },
+    "CONSISTENCY_AUTOFIX": True,  # the scheduled check repairs what is safe (and still alerts)
+    # Inactive clients without activity or order for this long are anonymised: Nd, Nw, Nm, Ny.
+    "CLEANUP_RETENTION": "24m",
+    "CLEANUP_BATCH_SIZE": 200,  # clients per transaction
+    "SLOW_REQUEST_MS": 1000,  # requests at least this slow are recorded
+    "SLOW_REQUEST_DETAIL_MS": 3000,  # ... and from this duration with their SQL statements
+    "SLOW_REQUEST_KEEP": 1000,  # the table keeps the newest N
+    "SLOW_REQUEST_MAX_STATEMENTS": 50,  # statements kept per request, each cut to 500 characters
+    "LOG_FORMAT": "text",  # "json": one JSON object per line, with the request id
 }
 
 SQLITE_FILENAME = "yoozak.db"
@@ -110,6 +128,8 @@ def from_environment() -> dict[str, object]:
             values[key] = value
     if level := os.environ.get("LOG_LEVEL"):
         values["LOG_LEVEL"] = level
+    if log_format := os.environ.get("LOG_FORMAT"):
+        values["LOG_FORMAT"] = log_format
     if os.environ.get("SESSION_COOKIE_SECURE") == "1":
         values["SESSION_COOKIE_SECURE"] = True
         values["REMEMBER_COOKIE_SECURE"] = True

@@ -13,6 +13,7 @@ from .base import SecureIndexView
 from .clients import ClientAdmin
 from .history import ClientEventAdmin
 from .linking import LinkRunAdmin, ReviewQueueAdmin
+from .operations import OperationsView
 from .orders import OrderAdmin
 from .users import UserAdmin
 from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
@@ -68,4 +69,5 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(ApiTokenAdmin(ApiToken, db, name="Jetons", endpoint="apitoken_admin", category="API"))
     admin.add_link(MenuLink(name="Documentation", url="/api/v1/docs", category="API"))
+    admin.add_view(OperationsView(name="Surveillance", endpoint="operations", url="surveillance"))
     return admin

@@ -6,6 +6,7 @@ from flask import flash, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.model.template import EndpointLinkRowAction
 from markupsafe import Markup, escape
 
 from ..clients.services import client_stats, planned_search, set_clients_active
@@ -115,6 +116,12 @@ class ClientAdmin(ClientExportMixin, SecureModelView):
         "updated_at",
     )
     form_columns = ("user", "phone", "address", "company_name", "is_active")
+    # Law 09-08 requests: export or erase one client, on the client pages' form.
+    column_extra_row_actions = [
+        EndpointLinkRowAction(
+            "fa fa-user-secret", "clients.client_privacy", title="Données personnelles", id_arg="client_id"
+        )
+    ]
     form_ajax_refs = {
         "user": QueryAjaxModelLoader(
             "user", db.session, User, fields=["email", "username", "last_name"], page_size=10

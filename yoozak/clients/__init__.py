@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("clients", __name__, template_folder="../templates")
 
-from . import api, duplicate_views, export, views  # noqa: E402,F401
+from . import api, duplicate_views, export, privacy, views  # noqa: E402,F401

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
-from ..models import Order
-from ..models.aggregates import find_drift, refresh_aggregates, refresh_segments
+from ..maintenance.consistency import ConsistencyReport, run_checks
+from ..models.aggregates import refresh_aggregates, refresh_segments
 
 MAX_LISTED = 20
+# Exit codes of check-consistency, for schedulers: anything but 0 deserves an alert.
+EXIT_CONSISTENT, EXIT_PROBLEMS_LEFT, EXIT_ALL_FIXED = 0, 1, 2
 
 
 @click.command("refresh-client-stats")
@@ -32,43 +33,52 @@ def refresh_client_stats(segments_only: bool) -> None:
     click.echo("Client aggregates and segments recomputed from the orders.")
 
 
-def link_anomalies() -> dict[str, int]:
-    """Count orders whose link columns contradict each other."""
-    linked_without_method = select(func.count()).where(
-        Order.client_id.is_not(None), Order.link_method.is_(None)
-    )
-    method_without_client = select(func.count()).where(
-        Order.client_id.is_(None), Order.link_method.is_not(None), Order.link_method != "guest"
-    )
-    guest_with_client = select(func.count()).where(
-        and_(Order.client_id.is_not(None), or_(Order.link_method == "guest"))
-    )
-    return {
-        "linked orders without a link method": db.session.scalar(linked_without_method) or 0,
-        "orders with a link method but no client": db.session.scalar(method_without_client) or 0,
-        "guest orders attached to a client": db.session.scalar(guest_with_client) or 0,
-    }
+def print_report(report: ConsistencyReport) -> None:
+    """Print what each check found, fixed and left, with advice for what is left."""
+    for finding in report.findings:
+        if not finding.found.count:
+            continue
+        click.echo(f"{finding.found.count} {finding.check.label}")
+        for line in finding.found.details[:MAX_LISTED]:
+            click.echo(f"  {line}")
+        if report.fixing and finding.check.fix is not None:
+            click.echo(f"  fixed: {finding.fixed}, left: {finding.remaining}")
+        elif report.fixing:
+            click.echo("  not fixable automatically.")
+        if finding.remaining:
+            click.echo(f"  {finding.check.advice}")
+
+
+def exit_code(report: ConsistencyReport) -> int:
+    """Return 0 when consistent, 1 when problems are left, 2 when every problem found was fixed."""
+    if not report.problems:
+        return EXIT_CONSISTENT
+    return EXIT_PROBLEMS_LEFT if report.remaining else EXIT_ALL_FIXED
 
 
 @click.command("check-consistency")
-def check_consistency() -> None:
-    """Report drift between clients' stored aggregates or segment and their orders; exit 1 if any."""
-    drift = find_drift(db.session.connection())
-    anomalies = {k: v for k, v in link_anomalies().items() if v}
-    if not drift and not anomalies:
-        click.echo("Consistent: every client's aggregates and segment match its orders.")
+@click.option(
+    "--fix", is_flag=True, help="Repair what is safe to repair (aggregates, scrubbing), report the rest."
+)
+def check_consistency(fix: bool) -> None:
+    """Check clients' aggregates and the orders' link columns against each other.
+
+    Exits 0 when consistent, 1 when problems are left, 2 when problems were found and all
+    fixed (--fix): a scheduler alerts on any non-zero code, since drift means a bug somewhere.
+    """
+    report = run_checks(db.session, fix=fix)
+    if fix:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    if not report.problems:
+        click.echo("Consistent: every client's aggregates match its orders.")
         return
-    clients = sorted({d.client_id for d in drift})
-    if drift:
-        click.echo(f"{len(clients)} client(s) with drifted aggregates ({len(drift)} field(s)):")
-        for d in drift[:MAX_LISTED]:
-            click.echo(f"  client {d.client_id}: {d.field} stored {d.stored!r}, orders say {d.actual!r}")
-        if len(drift) > MAX_LISTED:
-            click.echo(f"  ... and {len(drift) - MAX_LISTED} more")
-        click.echo("Run `flask refresh-client-stats` to rebuild them (segments move with time too).")
-    for label, count in anomalies.items():
-        click.echo(f"{count} {label}")
-    sys.exit(1)
+    print_report(report)
+    code = exit_code(report)
+    if code == EXIT_ALL_FIXED:
+        click.echo(f"All {report.problems} problem(s) found were fixed.")
+    sys.exit(code)
 
 
 @click.command("find-duplicate-clients")

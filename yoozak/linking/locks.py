@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,6 +15,17 @@ from ..models import RunLock
 
 # An arbitrary constant: the advisory-lock key of `flask link-orders`.
 ADVISORY_KEY = 7_318_114_201
+
+
+def advisory_key(name: str) -> int:
+    """Return the advisory-lock key of a named lock (link-orders keeps its historical key)."""
+    if name == "link-orders":
+        return ADVISORY_KEY
+    return ADVISORY_KEY + 1 + zlib.crc32(name.encode())
+
+
+def _label(name: str) -> str:
+    return "link" if name == "link-orders" else name
 
 
 class RunLockedError(RuntimeError):
@@ -41,7 +53,7 @@ def _pid_alive(holder: str) -> bool:
 def run_lock(engine: Engine, name: str = "link-orders") -> Iterator[None]:
     """Hold the named run lock for the duration of the block, or raise RunLockedError."""
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine):
+        with _advisory_lock(engine, name):
             yield
     else:
         with _row_lock(engine, name):
@@ -49,19 +61,20 @@ def run_lock(engine: Engine, name: str = "link-orders") -> Iterator[None]:
 
 
 @contextmanager
-def _advisory_lock(engine: Engine) -> Iterator[None]:
+def _advisory_lock(engine: Engine, name: str) -> Iterator[None]:
     # Session-level lock on a connection of its own: released when the run ends or when
     # its process dies (the server drops the connection), so a killed run never blocks.
+    key = advisory_key(name)
     conn = engine.connect()
     try:
-        got = conn.execute(select(func.pg_try_advisory_lock(ADVISORY_KEY))).scalar()
+        got = conn.execute(select(func.pg_try_advisory_lock(key))).scalar()
         conn.commit()
         if not got:
-            raise RunLockedError("another link run is in progress (PostgreSQL advisory lock held)")
+            raise RunLockedError(f"another {_label(name)} run is in progress (PostgreSQL advisory lock held)")
         try:
             yield
         finally:
-            conn.execute(select(func.pg_advisory_unlock(ADVISORY_KEY)))
+            conn.execute(select(func.pg_advisory_unlock(key)))
             conn.commit()
     finally:
         conn.close()
@@ -89,7 +102,7 @@ def _take_over_if_stale(engine: Engine, name: str, holder: str) -> None:
         row = conn.execute(select(RunLock.holder, RunLock.acquired_at).where(RunLock.name == name)).first()
         if row is not None and _pid_alive(row.holder):
             since = f"{row.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
-            raise RunLockedError(f"another link run is in progress ({row.holder}, since {since})")
+            raise RunLockedError(f"another {_label(name)} run is in progress ({row.holder}, since {since})")
         result = conn.execute(
             text(
                 "UPDATE run_locks SET holder = :new, acquired_at = CURRENT_TIMESTAMP "
@@ -100,4 +113,4 @@ def _take_over_if_stale(engine: Engine, name: str, holder: str) -> None:
         if row is None:
             conn.execute(insert(RunLock).values(name=name, holder=holder))
         elif result.rowcount != 1:
-            raise RunLockedError("another link run took the lock at the same moment")
+            raise RunLockedError(f"another {_label(name)} run took the lock at the same moment")

@@ -92,6 +92,8 @@ def client_keys_after(session: Session, after_id: int | None) -> Iterable[Client
         select(Client.id, User.email, Client.phone, Client.name_key, Client.address)
         .join(User, User.id == Client.user_id)
         .where(Client.merged_into_id.is_(None))  # a merged client's orders go to its survivor
+        # An anonymised client keeps no evidence: no new order may be linked to it.
+        .where(Client.anonymised_at.is_(None))
     )
     if after_id is not None:
         stmt = stmt.where(Client.id > after_id).order_by(Client.id)

@@ -4,6 +4,7 @@ from .api import ApiToken, IdempotencyKey
 from .clients import Client
 from .history import ClientEvent
 from .linking import LinkRun, ReviewItem, RunLock
+from .maintenance import SlowRequest, TaskRun
 from .notifications import Notification
 from .orders import HUMAN_METHODS, LinkMethod, Order, OrderStatus
 from .preferences import NotificationPreference
@@ -25,6 +26,8 @@ __all__ = [
     "OutboxEvent",
     "ReviewItem",
     "RunLock",
+    "SlowRequest",
+    "TaskRun",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

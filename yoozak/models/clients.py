@@ -52,6 +52,8 @@ class Client(db.Model):
     # No ON DELETE clause: SQLite does not reflect one added by ALTER TABLE (see migration
     # b3c1d2e4f5a6); history/tracking.py clears the link before a survivor is deleted.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    # Set when the personal data was erased (clean-up or a request under law 09-08).
+    anonymised_at: Mapped[datetime | None]
 
     # Derived from the fields above (and the user's) on every flush; see models/events.py.
     search_text: Mapped[str] = mapped_column(Text, default="")

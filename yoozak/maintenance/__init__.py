@@ -1,0 +1,1 @@
+"""Maintenance: anonymisation (clean-up and per-client requests), scheduled tasks, consistency."""
