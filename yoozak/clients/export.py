@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, request
+from flask import abort, current_app, flash, make_response, redirect, request, send_file, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..errors import error_response
 from ..exports import FORMATS, SEPARATORS, ExportJob, download_response, stream_rows
+from ..exports.background import prepared_file
 from ..exports.columns import CLIENT_COLUMNS, ORDER_COLUMNS, client_rows_select, order_rows_select
 from ..extensions import db
 from ..models import Client, Order
+from ..worker.jobs import run_and_notify
 from . import bp
 from .services import ClientListParams, export_query, filtered_clients, parse_list_args
 
@@ -102,3 +105,39 @@ def export_client_orders(client_id: int):
         sheet="Commandes",
     )
     return download_response(job, f"client-{client_id}-commandes")
+
+
+def as_strings(params: ClientListParams) -> dict[str, str]:
+    """Return the list's filters as the worker's job stores them (plain strings)."""
+    return {key: str(value) for key, value in params.as_args(page=1, per_page=None).items()}
+
+
+@bp.post("/export/background/")
+def export_clients_background():
+    """Have the worker prepare the list's export; the admin is notified with the link."""
+    fmt = request.form.get("format", "xlsx")
+    if fmt not in FORMATS:
+        _refuse("Format d'export inconnu : choisissez csv ou xlsx.")
+    args = {k: v for k, v in request.form.items() if k not in (*IGNORED_ARGS, "format", "csrf_token")}
+    parsed = parse_list_args(args)
+    if parsed.errors:
+        _refuse(" ".join(parsed.errors.values()))
+    run_and_notify(
+        "yoozak.exports.background:build_clients_export",
+        {"args": as_strings(parsed.params), "fmt": fmt, "user_id": current_user.id},
+        current_user.id,
+        f"Export des clients ({fmt.upper()})",
+    )
+    flash(
+        "Export en préparation : une notification vous donnera le lien dès que le fichier sera prêt.", "info"
+    )
+    return redirect(url_for("clients.client_list", **parsed.params.as_args()))
+
+
+@bp.get("/export/files/<name>")
+def prepared_export(name: str):
+    """Download a file the worker prepared for the admin asking (nobody else's)."""
+    path = prepared_file(current_user.id, name)
+    if path is None:
+        abort(404, "Ce fichier n'existe pas, ou plus.")
+    return send_file(path, as_attachment=True, download_name=name.split("-", 1)[1])
