@@ -20,6 +20,7 @@ from ..history.links import note_batch, record_link_run
 from ..models import HUMAN_METHODS, Client, LinkRun, Order, User
 from ..models.aggregates import refresh_aggregates
 from ..timeutil import utcnow
+from ..webhooks import emit_order_linked_for_run
 from .locks import run_lock
 from .match import ClientIndex, ClientKeys, Decision, Matcher
 from .normalize import normalize_email
@@ -179,6 +180,16 @@ def _save_counters(session: Session, run: LinkRun, summary: LinkSummary) -> None
     run.unlinked, run.changed = summary.unlinked, summary.changed
 
 
+def publish_links(session: Session, run_id: int) -> None:
+    """Write what the run's committed links tell others, in its last transaction.
+
+    The history gets one entry per client (set-based), and subscribed webhook endpoints an
+    `order.linked` event per order the run linked (nothing at all when nobody subscribes).
+    """
+    record_link_run(session, run_id)
+    emit_order_linked_for_run(session.connection(), run_id)
+
+
 def link_orders(
     session: Session,
     options: LinkOptions,
@@ -203,13 +214,13 @@ def _link_locked(session, options, progress, index) -> LinkSummary:
         session.rollback()
         run.status, run.error, run.finished_at = "failed", repr(error)[:2000], utcnow()
         if not options.dry_run:
-            record_link_run(session, run.id)  # the batches already committed are history too
+            publish_links(session, run.id)  # the batches already committed are news too
         session.commit()
         raise
     run.status, run.finished_at = "finished", utcnow()
     _save_counters(session, run, summary)
     if not options.dry_run:
-        record_link_run(session, run.id)  # history: one entry per client, set-based
+        publish_links(session, run.id)
     session.commit()
     log.info(
         "link run %s%s%s: %s",
