@@ -65,7 +65,7 @@ def make_app(database_url: str, instance_path: Path | None = None, **overrides) 
         # must not depend on the machine's load. The monitoring tests lower it themselves.
         "SLOW_REQUEST_MS": 10**9,
     } | overrides
-    return create_app(config)
+    return create_app(config, instance_path=str(instance_path) if instance_path else None)
 
 
 def migrate_to_head(database_url: str) -> None:
@@ -159,7 +159,7 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """Return an app on a fresh database, with an app context pushed."""
-    application = make_app(database_url)
+    application = make_app(database_url, instance_path=tmp_path / "instance")
     application.test_client_class = IsolatedClient
     with application.app_context():
         yield application

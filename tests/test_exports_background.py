@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 from sqlalchemy import select
@@ -73,3 +74,23 @@ def test_bad_filters_are_refused_before_anything_is_queued(admin_client, auth):
 
 def test_the_background_export_needs_the_csrf_token(admin_client):
     assert admin_client.post("/client/export/background/", data={"format": "xlsx"}).status_code == 400
+
+
+def test_prepared_files_expire_and_are_purged(app, admin_client, auth, factories):
+    import os
+    import time
+
+    from yoozak.exports.background import purge_prepared_exports
+    from yoozak.exports.tasks import purge_exports
+
+    factories.client("Amina", "Bennani")
+    ask_in_background(admin_client, auth)
+    url = db.session.scalars(select(Notification.url).where(Notification.kind == "export_ready")).one()
+    files = list((Path(app.instance_path) / "exports").glob("*/*"))
+    assert len(files) == 1
+    assert purge_prepared_exports() == 0  # fresh: kept
+    day_old = time.time() - app.config["EXPORT_FILE_TTL"] - 1
+    os.utime(files[0], (day_old, day_old))
+    assert admin_client.get(url).status_code == 404  # expired: no longer served
+    purge_exports()  # the worker's hourly task
+    assert not files[0].exists()

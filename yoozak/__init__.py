@@ -16,9 +16,13 @@ from .routing import init_routing
 from .security import init_security_headers
 
 
-def create_app(config: Mapping[str, object] | None = None) -> Flask:
-    """Create and configure an application; tests pass `config` instead of instance/config.py."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(config: Mapping[str, object] | None = None, instance_path: str | None = None) -> Flask:
+    """Create and configure an application; tests pass `config` instead of instance/config.py.
+
+    `instance_path` moves the instance folder (files the app writes: prepared exports, the
+    worker's queue), so that tests keep theirs in a temporary directory.
+    """
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(DEFAULTS)
     if config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -40,6 +40,7 @@ DEFAULTS: dict[str, object] = {
     "SEGMENT_NEW_DAYS": 30,  # Nouveau: client created within this many days
     # Exports: above this many rows an XLSX is refused over HTTP (CSV or `flask export-clients`).
     "EXPORT_XLSX_MAX_ROWS": 20_000,
+    "EXPORT_FILE_TTL": 24 * 3600,  # seconds a file prepared by the worker stays downloadable
     "EXPORT_BATCH_SIZE": 1000,  # rows fetched per round trip (yield_per)
     # --- Worker (huey): a SQLite queue file in the instance folder unless WORKER_REDIS_URL is set.
     # WORKER_IMMEDIATE runs tasks inline (None: inline under TESTING only).

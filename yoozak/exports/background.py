@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -72,8 +73,30 @@ def batch_size() -> int:
 
 
 def prepared_file(user_id: int, name: str) -> Path | None:
-    """Return the path of one of this admin's prepared files, or None if there is no such file."""
+    """Return the path of one of this admin's prepared files, or None if there is none (or no more)."""
     if not FILE_NAME.match(name):
         return None
     path = user_export_dir(user_id) / name
-    return path if path.is_file() else None
+    if not path.is_file() or _expired(path, time.time()):
+        return None
+    return path
+
+
+def _expired(path: Path, now: float) -> bool:
+    return path.stat().st_mtime < now - float(current_app.config["EXPORT_FILE_TTL"])
+
+
+def purge_prepared_exports(now: float | None = None) -> int:
+    """Delete the prepared files past EXPORT_FILE_TTL; return how many.
+
+    They hold personal data: an anonymised client must not live on in a file on disk for
+    longer than the day its admin had to download it.
+    """
+    root = Path(current_app.instance_path) / EXPORT_DIR
+    now = time.time() if now is None else now
+    removed = 0
+    for path in root.glob("*/*"):
+        if path.is_file() and _expired(path, now):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
