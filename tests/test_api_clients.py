@@ -261,3 +261,17 @@ def test_two_concurrent_patches_with_the_same_etag_one_wins(app, api, people, mo
     assert sorted(statuses.values()) == [200, 412], statuses
     winner = next(name for name, status in statuses.items() if status == 200)
     assert db.session.get(Client, people[0].id).user.last_name == winner
+
+
+def test_segment_filter_is_the_list_pages_and_each_client_says_its_segment(api, people):
+    from yoozak.models.segments import SEGMENTS
+
+    seen = set()
+    for code in SEGMENTS:
+        items = walk(api, f"/api/v1/clients?segment={code}&limit=2")
+        page = list_clients(db.session, parse_list_args({"segment": code, "per_page": "100"}).params)
+        assert [c["id"] for c in items] == [c.id for c in page.items]
+        assert {c["segment"] for c in items} <= {code}
+        seen |= {c["id"] for c in items}
+    assert seen == {c.id for c in people}  # every client is in exactly one segment
+    assert api.get("/api/v1/clients?segment=platinum").status_code == 400

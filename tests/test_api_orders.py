@@ -235,6 +235,9 @@ def test_stats(api, book):
     body = api.get("/api/v1/stats").get_json()
     assert body["total_clients"] == 1 and body["total_orders"] == 4
     assert body["linked_orders"] == 2 and body["unlinked_orders"] == 2
+    from yoozak.clients.segments import segment_counts
+
+    assert body["segments"] == segment_counts(db.session) and sum(body["segments"].values()) == 1
 
 
 def test_link_runs(api, book):

@@ -69,8 +69,12 @@ def get_client_or_404(client_id: int, for_update: bool = False) -> Client:
 
 def _client_stmt(args: dict):
     """Return the filtered SELECT of the list, through the list page's own parser and filters."""
-    # A new list filter (e.g. segment) is declared in ClientListQuery and passed on here.
-    raw = {key: str(args[key]) for key in ("q", "status", "period", "sort") if args.get(key) is not None}
+    # A list filter is declared in ClientListQuery and passed on here.
+    raw = {
+        key: str(args[key])
+        for key in ("q", "status", "period", "segment", "sort")
+        if args.get(key) is not None
+    }
     parsed = parse_list_args(raw)
     if parsed.errors:  # the schema already checks the same values; kept as a safety net
         errors = [{"location": "query", "field": k, "message": v} for k, v in parsed.errors.items()]

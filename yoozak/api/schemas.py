@@ -13,7 +13,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..clients.search import MAX_QUERY_LENGTH
-from ..clients.services import PERIODS, SORTS, STATUSES
+from ..clients.services import PERIODS, SEGMENT_FILTERS, SORTS, STATUSES
+from ..models.segments import SEGMENTS
 from ..models import LinkMethod, OrderStatus
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -75,6 +76,7 @@ class ClientSchema(ma.Schema):
     total_spent = fields.String(required=True, metadata={"description": "Confirmed orders, MAD, 2 decimals."})
     average_basket = fields.String(required=True)
     last_order_at = fields.String(metadata=DATE_TIME, allow_none=True, required=True)
+    segment = fields.String(required=True, metadata={"enum": list(SEGMENTS)})
 
 
 class OrderSchema(ma.Schema):
@@ -149,6 +151,12 @@ class StatsSchema(ma.Schema):
     total_orders = fields.Integer(required=True)
     linked_orders = fields.Integer(required=True)
     unlinked_orders = fields.Integer(required=True)
+    segments = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(SEGMENTS))),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Number of clients per segment code, zeros included."},
+    )
 
 
 def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
@@ -211,7 +219,11 @@ class ClientListQuery(PageQuery):
         validate=validate.OneOf(CLIENT_SORTS),
         metadata={"description": "A key, descending with a leading `-`."},
     )
-    # segment: the segments filter goes here, passed on to parse_list_args like the others.
+    segment = fields.String(
+        load_default="all",
+        validate=validate.OneOf(SEGMENT_FILTERS),
+        metadata={"description": "One segment's clients (see the README's segment rules)."},
+    )
 
 
 class OrderListQuery(PageQuery):

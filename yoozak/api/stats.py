@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from ..clients.segments import segment_counts
 from ..clients.services import client_stats
 from ..extensions import db
 from .auth import token_required
@@ -19,4 +20,4 @@ class Stats(MethodView):
     @blp.response(200, StatsSchema)
     def get(self):
         """Return the figures of the client list's header, computed now."""
-        return client_stats(db.session)
+        return client_stats(db.session) | {"segments": segment_counts(db.session)}
