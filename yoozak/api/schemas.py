@@ -14,8 +14,8 @@ from marshmallow import fields, validate
 
 from ..clients.search import MAX_QUERY_LENGTH
 from ..clients.services import PERIODS, SEGMENT_FILTERS, SORTS, STATUSES
-from ..models.segments import SEGMENTS
 from ..models import LinkMethod, OrderStatus
+from ..models.segments import SEGMENTS
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 ORDER_STATUSES = [s.value for s in OrderStatus]
