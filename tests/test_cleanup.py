@@ -260,3 +260,13 @@ def test_a_batch_with_an_unknown_or_admin_client_writes_nothing(base, admin_user
         anonymise_clients(db.session, [base.khadija.id, admin_profile.id], reason="request")
     db.session.rollback()
     assert database_text() == before
+
+
+def test_link_runs_never_link_a_new_order_to_an_anonymised_client(base, factories):
+    from yoozak.linking.run import LinkOptions, link_orders
+
+    run_cleanup(db.session, cutoff_for("24m", base.now))
+    order = factories.order(None, client_name="", email=placeholder_email(base.khadija.id))
+    summary = link_orders(db.session, LinkOptions())
+    assert summary.examined >= 1 and summary.linked["email"] == 0
+    assert fresh(Order, order.id).client_id is None

@@ -183,10 +183,13 @@ def test_a_task_left_out_of_the_schedule_never_becomes_due(schedule):
 
 
 @pytest.mark.parametrize("bad", [{"vacuum": "* * * * *"}, {"refresh-stats": "every night"}])
-def test_a_bad_schedule_is_refused(app, bad):
+def test_a_bad_schedule_is_refused(app, bad, runner):
     app.config["MAINTENANCE_SCHEDULE"] = bad
     with pytest.raises((UnknownTaskError, ValueError)):
         due_tasks(T0)
+    result = runner.invoke(args=["run-due-tasks"])
+    assert result.exit_code == 1 and "MAINTENANCE_SCHEDULE is invalid" in result.output
+    assert runs() == []
 
 
 def test_run_due_tasks_command(schedule, runner):

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..history import change_source
 from ..timeutil import utcnow
 from .cleanup import RetentionError, count_due, cutoff_for, list_due, run_cleanup
-from .tasks import TASKS, due_tasks, run_due_tasks, run_task
+from .tasks import TASKS, UnknownTaskError, due_tasks, run_task
 
 DRY_RUN_LISTED = 50
 
@@ -89,11 +89,15 @@ def _report(run) -> None:
 def run_due_tasks_command(list_only: bool) -> None:
     """Run the tasks MAINTENANCE_SCHEDULE says are due (for cron); exits 1 if one failed."""
     now = utcnow()
+    try:
+        due = due_tasks(now)
+    except (UnknownTaskError, ValueError) as error:
+        raise click.ClickException(f"MAINTENANCE_SCHEDULE is invalid: {error}") from error
     if list_only:
-        for name in due_tasks(now):
+        for name in due:
             click.echo(name)
         return
-    runs = run_due_tasks(now)
+    runs = [run_task(name, now=now, trigger="schedule") for name in due]
     if not runs:
         click.echo("Nothing due.")
     for run in runs:
