@@ -186,6 +186,41 @@ def _run_child(path: Path, fmt: str, out: Path, trace: bool) -> dict:
     return figures
 
 
+def query_figures(path: Path, runs: int = 7) -> list[tuple[str, float, float]]:
+    """Time the queries the segment features add to the list page and the stats API (median)."""
+    import statistics
+
+    from yoozak.clients.segments import segment_counts, segment_overview
+    from yoozak.clients.services import ClientListParams, list_clients
+    from yoozak.extensions import db
+
+    def page(**params):
+        return lambda: list_clients(db.session, ClientListParams(**params))
+
+    cases = [
+        ("segment overview (count and money per segment)", lambda: segment_overview(db.session)),
+        ("stats API `segments` (count per segment)", lambda: segment_counts(db.session)),
+        ("list page, `segment=vip` (1.4 %), newest first", page(segment="vip")),
+        ("list page, `segment=new` (0.8 %), by name", page(segment="new", sort="name")),
+        ("list page, `segment=at_risk`, by money", page(segment="at_risk", sort="-spent")),
+        ("list page, `segment=loyal` (81 %), newest first", page(segment="loyal")),
+    ]
+    rows = []
+    with make_app(path).app_context():
+        for label, work in cases:
+            work()
+            samples = []
+            for _ in range(runs):
+                start, cpu = time.perf_counter(), time.process_time()
+                work()
+                samples.append((time.perf_counter() - start, time.process_time() - cpu))
+            wall = statistics.median(s[0] for s in samples) * 1000
+            cpu = statistics.median(s[1] for s in samples) * 1000
+            rows.append((label, wall, cpu))
+        db.engine.dispose()
+    return rows
+
+
 def main(argv: list[str]) -> int:
     """Measure and print the tables."""
     parser = argparse.ArgumentParser(prog="python -m bench segments_exports")
@@ -195,11 +230,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--db", type=Path)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--queries-only", action="store_true", help="Only the list-page query timings.")
     args = parser.parse_args(argv)
     if args.child:
         child(args.db, args.child, args.out, args.trace)
         return 0
     path = prepared_database(args.clients, args.orders)
+    queries = query_figures(path)
+    print(f"### Segment queries of the list page, {args.clients:,} clients (SQLite; median of 7)\n")
+    print("| query | wall ms | CPU ms |\n|---|---:|---:|")
+    for label, wall, cpu in queries:
+        print(f"| {label} | {wall:.1f} | {cpu:.1f} |")
+    print()
+    if args.queries_only:
+        return 0
     segments, counts = segment_figures(path)
     exports = export_figures(path)
     print(f"Machine: {machine()}\n")

@@ -456,3 +456,11 @@ def test_money_in_csv_is_exact(admin_client, factories):
     factories.order(client, price="0.20", status="confirmed")
     header, row = read_csv(admin_client.get("/client/export/?format=csv&sep=,").data, ",")
     assert dict(zip(header, row, strict=True))["Total dépensé (MAD)"] == str(Decimal("0.30"))
+
+
+def test_cached_offsets_follow_casablanca_time_all_year():
+    # Morocco leaves UTC+1 for UTC+0 during Ramadan: the cached per-hour offsets must follow.
+    moment = datetime(2026, 1, 1, 0, 17, 42, 123456)
+    while moment.year == 2026:
+        assert writers._local_naive(moment) == to_local(moment).replace(tzinfo=None), moment
+        moment += timedelta(hours=7, minutes=13)

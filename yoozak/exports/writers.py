@@ -14,13 +14,13 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import xlsxwriter
 
-from ..timeutil import to_local
+from ..timeutil import LOCAL_TZ
 
 # A cell starting with one of these is read as a formula (or DDE) by Excel and LibreOffice.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -57,22 +57,33 @@ class CsvDialect:
         return "," if self.separator == ";" else "."
 
 
+@lru_cache(maxsize=4096)
+def _offset(hour: datetime) -> timedelta:
+    """Return Casablanca's UTC offset for one hour (it changes a few times a year, never within one)."""
+    return hour.replace(tzinfo=UTC).astimezone(LOCAL_TZ).utcoffset()
+
+
 def _local_naive(value: datetime) -> datetime:
-    """Return a stored UTC datetime as Casablanca wall-clock time, without tzinfo."""
-    return to_local(value).replace(tzinfo=None)
+    """Return a stored UTC datetime as Casablanca wall-clock time, without tzinfo (cached offsets)."""
+    return value + _offset(value.replace(minute=0, second=0, microsecond=0))
+
+
+def _csv_formatter(kind: str, dialect: CsvDialect):
+    """Return the function rendering one value of this kind as CSV text."""
+    if kind == "datetime":
+        return lambda v: "" if v is None else _local_naive(v).isoformat(" ", "seconds")
+    if kind == "money":
+        if dialect.decimal == ".":
+            return lambda v: "" if v is None else f"{v:.2f}"
+        return lambda v: "" if v is None else f"{v:.2f}".replace(".", ",")
+    if kind == "int":
+        return lambda v: "" if v is None else str(int(v))
+    return lambda v: "" if v is None else neutralise(str(v))
 
 
 def csv_cell(value: object, kind: str, dialect: CsvDialect) -> str:
     """Render one value as CSV text: ISO local dates, plain numbers, neutralised text."""
-    if value is None:
-        return ""
-    if kind == "datetime":
-        return _local_naive(value).strftime("%Y-%m-%d %H:%M:%S")
-    if kind == "money":
-        return f"{Decimal(value):.2f}".replace(".", dialect.decimal)
-    if kind == "int":
-        return str(int(value))
-    return neutralise(str(value))
+    return _csv_formatter(kind, dialect)(value)
 
 
 def csv_chunks(columns: list[Column], rows: Iterable[Any], dialect: CsvDialect) -> Iterator[bytes]:
@@ -83,8 +94,9 @@ def csv_chunks(columns: list[Column], rows: Iterable[Any], dialect: CsvDialect) 
     yield codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
     buffer.seek(0)
     buffer.truncate()
+    cells = [(c.get, _csv_formatter(c.kind, dialect)) for c in columns]
     for row in rows:
-        writer.writerow([csv_cell(c.get(row), c.kind, dialect) for c in columns])
+        writer.writerow([render(get(row)) for get, render in cells])
         if buffer.tell() >= CSV_CHUNK:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
