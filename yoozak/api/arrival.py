@@ -66,13 +66,22 @@ class ArrivalIndex:
     @staticmethod
     def _extend(session: Session, cached: _Cached) -> None:
         """Add the clients created since the index was built or last extended."""
-        for keys in client_keys_after(session, cached.max_id):
+        previous = cached.max_id
+        for keys in client_keys_after(session, previous):
             if keys.id not in cached.index.clients:
                 cached.index.add(keys)
             cached.max_id = max(cached.max_id, keys.id)
-        cached.count, cached.last_edit = session.execute(
-            select(func.count(), func.max(Client.updated_at)).where(Client.id <= cached.max_id)
+        if cached.max_id == previous:
+            return
+        # Only the new rows are counted: a range of the primary key, not the whole table.
+        added, newest = session.execute(
+            select(func.count(), func.max(Client.updated_at)).where(
+                Client.id > previous, Client.id <= cached.max_id
+            )
         ).one()
+        cached.count += int(added)
+        if newest is not None and (cached.last_edit is None or newest > cached.last_edit):
+            cached.last_edit = newest
 
 
 def arrival_index() -> ArrivalIndex:
