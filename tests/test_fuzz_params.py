@@ -181,3 +181,34 @@ def test_login_next(client, shop):
         assert get(client, "/auth/login", params) == 200
 
     check()
+
+
+def test_admin_batch_action_with_hostile_row_ids(admin_client, auth, shop):
+    token = auth.csrf_token("/admin/client_admin/")
+
+    @FUZZ
+    @given(
+        st.lists(VALUES, min_size=1, max_size=5), st.sampled_from(["activate", "deactivate", "nope"]), VALUES
+    )
+    def check(ids, action, url):
+        data = {"csrf_token": token, "action": action, "rowid": ids, "url": url}
+        response = admin_client.post("/admin/client_admin/action/", data=data)
+        response.close()
+        assert response.status_code in (302, 400)
+
+    check()
+
+
+def test_review_decision_with_hostile_choices(admin_client, auth, shop):
+    token = auth.csrf_token("/admin/review_admin/")
+
+    @FUZZ
+    @given(VALUES, PATH_IDS)
+    def check(choice, item_id):
+        response = admin_client.post(
+            f"/admin/review_admin/resolve/{item_id}", data={"csrf_token": token, "client_id": choice}
+        )
+        response.close()
+        assert response.status_code in (302, 404)
+
+    check()

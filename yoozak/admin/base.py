@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 
 from ..errors import error_response
 from ..extensions import db
-from ..routing import MAX_ID
+from ..routing import MAX_ID, parse_id
 
 
 class CsrfForm(FlaskForm):
@@ -73,16 +73,14 @@ class SecureModelView(ModelView):
     def get_one(self, id):
         """Return the record with this integer id, None for any other id (the list says so)."""
         # Flask-Admin splits ids on commas for composite keys; every key here is one integer.
-        text = str(id or "").strip()
-        if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
-            return None
-        return super().get_one(text)
+        pk = parse_id(id)
+        return None if pk is None else super().get_one(str(pk))
 
     def _handle_view(self, name, **kwargs):
         # Flask-Admin checks that ?url= stays on this site but then redirects to it as
         # given: a control character in it would break the Location header (a 500).
         refused = super()._handle_view(name, **kwargs)
-        if refused is None and any(ord(ch) < 32 for ch in request.args.get("url", "")):
+        if refused is None and any(ord(ch) < 32 for ch in request.values.get("url", "")):
             return error_response(400, "Adresse de retour invalide.")
         return refused
 

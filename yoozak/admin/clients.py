@@ -12,6 +12,7 @@ from ..extensions import db
 from ..formatting import format_date, format_mad
 from ..linking.normalize import format_phone_human
 from ..models import Client, User
+from ..routing import parse_id
 from .base import SecureModelView
 
 
@@ -127,7 +128,9 @@ class ClientAdmin(SecureModelView):
         return super().render(template, **kwargs)
 
     def _set_active(self, ids: list[str], active: bool) -> None:
-        changed = set_clients_active(db.session, [int(i) for i in ids], active)
+        # Row ids come from the form: one that is not an id names no client.
+        valid = [pk for pk in map(parse_id, ids) if pk is not None]
+        changed = set_clients_active(db.session, valid, active)
         db.session.commit()
         verb = "activé" if active else "désactivé"
         flash(f"{changed} client(s) {verb}(s) sur {len(ids)} sélectionné(s).", "success")
