@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import flash, url_for
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from markupsafe import Markup, escape
 
 from ..clients.services import client_stats, planned_search, set_clients_active
@@ -13,7 +12,7 @@ from ..formatting import format_date, format_mad
 from ..linking.normalize import format_phone_human
 from ..models import Client, User
 from ..routing import parse_id
-from .base import SecureModelView
+from .base import IdAjaxModelLoader, SecureModelView
 
 
 def _name_link(view, context, model: Client, name):
@@ -98,7 +97,7 @@ class ClientAdmin(SecureModelView):
     )
     form_columns = ("user", "phone", "address", "company_name", "is_active")
     form_ajax_refs = {
-        "user": QueryAjaxModelLoader(
+        "user": IdAjaxModelLoader(
             "user", db.session, User, fields=["email", "username", "last_name"], page_size=10
         )
     }
