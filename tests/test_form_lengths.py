@@ -108,3 +108,31 @@ def test_login_refuses_an_over_long_email(client, auth):
     response = auth.login(email="a" * 250 + "@example.com")
     assert response.status_code == 400
     assert "Field cannot be longer than 254 characters." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("price", "message"),
+    [
+        ("10.005", "Le prix a au plus 2 décimales."),
+        ("100000000", "Le prix doit être compris entre 0 et 99999999.99 MAD."),
+        ("-1", "Le prix doit être compris entre 0 et 99999999.99 MAD."),
+    ],
+)
+def test_an_order_price_is_never_rounded_or_overflowed(admin_client, auth, records, price, message):
+    order = records["order"]
+    url = f"/admin/order_admin/edit/?id={order.id}"
+    data = {**order_form(records), "price": price, "csrf_token": auth.csrf_token(url)}
+    response = admin_client.post(url, data=data)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert str(db.session.get(Order, order.id).price) == "100.00"
+
+
+def test_a_nul_character_in_a_form_is_refused(admin_client, auth, records):
+    order = records["order"]
+    url = f"/admin/order_admin/edit/?id={order.id}"
+    data = {**order_form(records), "city": "Fès\x00", "csrf_token": auth.csrf_token(url)}
+    response = admin_client.post(url, data=data)
+    assert response.status_code == 200
+    assert "Caractère nul (NUL) interdit." in response.get_data(as_text=True)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
+
+from yoozak.extensions import db
 
 HUGE = ["9" * 30, "-" + "9" * 30, str(2**63), str(2**63 - 1), str(-(2**63)), str(2**31), "1e308"]
 NASTY = [
@@ -179,5 +182,74 @@ def test_login_next(client, shop):
     @given(params_of(["next"]))
     def check(params):
         assert get(client, "/auth/login", params) == 200
+
+    check()
+
+
+def test_admin_batch_action_with_hostile_row_ids(admin_client, auth, shop):
+    token = auth.csrf_token("/admin/client_admin/")
+
+    @FUZZ
+    @given(
+        st.lists(VALUES, min_size=1, max_size=5), st.sampled_from(["activate", "deactivate", "nope"]), VALUES
+    )
+    def check(ids, action, url):
+        data = {"csrf_token": token, "action": action, "rowid": ids, "url": url}
+        response = admin_client.post("/admin/client_admin/action/", data=data)
+        response.close()
+        assert response.status_code in (302, 400)
+
+    check()
+
+
+def test_review_decision_with_hostile_choices(admin_client, auth, shop):
+    token = auth.csrf_token("/admin/review_admin/")
+
+    @FUZZ
+    @given(VALUES, PATH_IDS)
+    def check(choice, item_id):
+        response = admin_client.post(
+            f"/admin/review_admin/resolve/{item_id}", data={"csrf_token": token, "client_id": choice}
+        )
+        response.close()
+        assert response.status_code in (302, 404)
+
+    check()
+
+
+FORMS = {
+    "order_admin": (
+        {"reference": "YZ-0", "client_name": "Amine", "price": "10.00", "status": "confirmed"},
+        ["reference", "client_name", "email", "phone", "city", "price", "status", "created_at", "client"],
+    ),
+    "client_admin": ({"phone": "0612345678"}, ["user", "phone", "address", "company_name", "is_active"]),
+    "user_admin": (
+        {"email": "amine@example.com", "username": "amine"},
+        ["email", "username", "first_name", "last_name", "is_admin", "password"],
+    ),
+}
+
+
+@pytest.mark.parametrize("endpoint", list(FORMS))
+def test_admin_forms_with_hostile_values(admin_client, auth, shop, endpoint):
+    from yoozak.models import Order
+
+    record_id = {
+        "order_admin": db.session.scalar(select(Order.id).where(Order.reference == "YZ-0")),
+        "client_admin": shop.id,
+        "user_admin": shop.user_id,
+    }[endpoint]
+    base, names = FORMS[endpoint]
+    token = auth.csrf_token(f"/admin/{endpoint}/edit/?id={record_id}")
+
+    @FUZZ
+    @given(st.dictionaries(st.sampled_from(names), VALUES, min_size=1, max_size=3))
+    def check(fields):
+        data = {**base, **fields, "csrf_token": token}
+        for url in (f"/admin/{endpoint}/edit/?id={record_id}", f"/admin/{endpoint}/new/"):
+            response = admin_client.post(url, data=data)
+            response.close()
+            assert response.status_code in (200, 302)  # the form with its messages, or saved
+        db.session.rollback()
 
     check()

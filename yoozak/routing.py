@@ -22,3 +22,11 @@ class BoundedIntConverter(IntegerConverter):
 def init_routing(app: Flask) -> None:
     """Install the bounded converter before any route is registered."""
     app.url_map.converters["int"] = BoundedIntConverter
+
+
+def parse_id(value: object) -> int | None:
+    """Return a row id typed in a form or query string, None unless it is one (ASCII digits, in range)."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        return None
+    return int(text)

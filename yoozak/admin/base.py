@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..errors import error_response
 from ..extensions import db
-from ..routing import MAX_ID
+from ..routing import MAX_ID, parse_id
 
 
 class CsrfForm(FlaskForm):
@@ -26,6 +27,13 @@ class CsrfForm(FlaskForm):
         self._obj = obj
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
 
+    def validate(self, extra_validators=None) -> bool:
+        """Refuse NUL characters (PostgreSQL cannot store them) before any validator queries with them."""
+        with_nul = [f for f in self if isinstance(f.data, str) and "\x00" in f.data]
+        for field in with_nul:
+            field.errors = [*field.errors, "Caractère nul (NUL) interdit."]
+        return not with_nul and super().validate(extra_validators)
+
 
 def _storable(flt, value: str) -> bool:
     """Tell whether a filter value can reach the database: no NUL, integers within 32 bits."""
@@ -36,6 +44,15 @@ def _storable(flt, value: str) -> bool:
     else:
         numbers = [flt.clean(value)] if isinstance(flt, BaseIntFilter) else []
     return all(abs(n) <= MAX_ID for n in numbers)
+
+
+class IdAjaxModelLoader(QueryAjaxModelLoader):
+    """The select-a-record field's loader: a value that is not an id selects nothing."""
+
+    def get_one(self, pk):
+        """Return the record of an integer id in range, None for anything else."""
+        pk = parse_id(pk)
+        return None if pk is None else super().get_one(pk)
 
 
 def _admin_only() -> bool:
@@ -73,16 +90,14 @@ class SecureModelView(ModelView):
     def get_one(self, id):
         """Return the record with this integer id, None for any other id (the list says so)."""
         # Flask-Admin splits ids on commas for composite keys; every key here is one integer.
-        text = str(id or "").strip()
-        if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
-            return None
-        return super().get_one(text)
+        pk = parse_id(id)
+        return None if pk is None else super().get_one(str(pk))
 
     def _handle_view(self, name, **kwargs):
         # Flask-Admin checks that ?url= stays on this site but then redirects to it as
         # given: a control character in it would break the Location header (a 500).
         refused = super()._handle_view(name, **kwargs)
-        if refused is None and any(ord(ch) < 32 for ch in request.args.get("url", "")):
+        if refused is None and any(ord(ch) < 32 for ch in request.values.get("url", "")):
             return error_response(400, "Adresse de retour invalide.")
         return refused
 

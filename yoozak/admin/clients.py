@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import flash, url_for
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model.template import EndpointLinkRowAction
 from markupsafe import Markup, escape
@@ -15,7 +14,8 @@ from ..formatting import format_date, format_mad
 from ..linking.normalize import format_phone_human
 from ..models import Client, User
 from ..models.segments import SEGMENT_LABELS
-from .base import SecureModelView
+from ..routing import parse_id
+from .base import IdAjaxModelLoader, SecureModelView
 from .exports import ClientExportMixin
 
 
@@ -123,7 +123,7 @@ class ClientAdmin(ClientExportMixin, SecureModelView):
         )
     ]
     form_ajax_refs = {
-        "user": QueryAjaxModelLoader(
+        "user": IdAjaxModelLoader(
             "user", db.session, User, fields=["email", "username", "last_name"], page_size=10
         )
     }
@@ -153,7 +153,9 @@ class ClientAdmin(ClientExportMixin, SecureModelView):
         return super().render(template, **kwargs)
 
     def _set_active(self, ids: list[str], active: bool) -> None:
-        changed = set_clients_active(db.session, [int(i) for i in ids], active)
+        # Row ids come from the form: one that is not an id names no client.
+        valid = [pk for pk in map(parse_id, ids) if pk is not None]
+        changed = set_clients_active(db.session, valid, active)
         db.session.commit()
         verb = "activé" if active else "désactivé"
         flash(f"{changed} client(s) {verb}(s) sur {len(ids)} sélectionné(s).", "success")

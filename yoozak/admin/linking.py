@@ -12,6 +12,7 @@ from ..extensions import db
 from ..formatting import format_date
 from ..linking.review import ReviewError, resolve_review
 from ..models import Client, ReviewItem
+from ..routing import parse_id
 from .base import CsrfForm, SecureModelView
 
 
@@ -141,11 +142,12 @@ class ReviewQueueAdmin(SecureModelView):
     def resolve(self, item_id: int):
         """Apply an admin's decision on one review item (CSRF checked app-wide)."""
         raw = (request.form.get("client_id") or "").strip()
-        if raw != "guest" and not raw.isdigit():
+        client_id = parse_id(raw)
+        if raw != "guest" and client_id is None:
             flash("Choix de client invalide.", "danger")
             return redirect(url_for(".index_view"))
         try:
-            resolve_review(db.session, item_id, None if raw == "guest" else int(raw), current_user.id)
+            resolve_review(db.session, item_id, client_id, current_user.id)
             db.session.commit()
         except ReviewError as error:
             db.session.rollback()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import g, url_for
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import (
     DateTimeBetweenFilter,
     FilterEmpty,
@@ -11,14 +12,16 @@ from flask_admin.contrib.sqla.filters import (
     IntEqualFilter,
 )
 from markupsafe import Markup
+from wtforms.validators import ValidationError
 
 from ..clients.orders import METHOD_LABELS, STATUS_LABELS
 from ..extensions import db
 from ..formatting import format_date, format_mad
 from ..linking.normalize import format_phone_human
 from ..models import Client, LinkMethod, Order, OrderStatus
+from ..seeding.parsing import MAX_PRICE
 from ..timeutil import utcnow
-from .base import SecureModelView
+from .base import IdAjaxModelLoader, SecureModelView
 from .exports import OrderExportMixin
 
 
@@ -28,6 +31,17 @@ def _client_link(view, context, model: Order, name):
     return Markup('<a href="{}">{}</a>').format(
         url_for("clients.client_detail", client_id=model.client.id), model.client.full_name
     )
+
+
+def _valid_price(form, field) -> None:
+    # NUMERIC(10, 2) would round a third decimal away silently, and fail on a larger value.
+    price = field.data
+    if price is None:
+        return
+    if not price.is_finite() or not 0 <= price <= MAX_PRICE:
+        raise ValidationError(f"Le prix doit être compris entre 0 et {MAX_PRICE} MAD.")
+    if price != price.quantize(Decimal("0.01")):
+        raise ValidationError("Le prix a au plus 2 décimales.")
 
 
 class OrderAdmin(OrderExportMixin, SecureModelView):
@@ -91,9 +105,10 @@ class OrderAdmin(OrderExportMixin, SecureModelView):
         "created_at",
         "client",
     )
+    form_args = {"price": {"validators": [_valid_price]}}
     form_choices = {"status": [(s.value, STATUS_LABELS[s.value]) for s in OrderStatus]}
     form_ajax_refs = {
-        "client": QueryAjaxModelLoader("client", db.session, Client, fields=["search_text"], page_size=10)
+        "client": IdAjaxModelLoader("client", db.session, Client, fields=["search_text"], page_size=10)
     }
 
     def get_query(self):
