@@ -94,12 +94,14 @@ def _psycopg_dsn(url: str) -> str:
 def copy_from_sqlite(source: Path, url: str) -> dict[str, int]:
     """Copy every table of a benchmark SQLite database into the (empty, migrated) PostgreSQL one.
 
-    Columns both sides have are copied through COPY; sequences follow; VACUUM ANALYZE
-    then gives the planner its statistics and the index-only scans their visibility map.
+    Columns both sides have are copied through COPY; sequences follow; the aggregates are
+    recomputed from the copied links; VACUUM then gives the planner its statistics and the
+    index-only scans their visibility map.
     """
     import psycopg
 
     from yoozak.extensions import db
+    from yoozak.models.aggregates import refresh_aggregates
 
     counts: dict[str, int] = {}
     lite = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
@@ -123,6 +125,10 @@ def copy_from_sqlite(source: Path, url: str) -> dict[str, int]:
                 )
             log(f"  copied {n} rows of {table.name}")
     lite.close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        refresh_aggregates(conn)
+    engine.dispose()
     vacuum_analyze(url)
     return counts
 
@@ -150,7 +156,8 @@ def vacuum_analyze(url: str) -> None:
     """
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(sa.text("VACUUM (FREEZE, ANALYZE)"))
+        postgres = conn.dialect.name == "postgresql"
+        conn.execute(sa.text("VACUUM (FREEZE, ANALYZE)" if postgres else "ANALYZE"))
     engine.dispose()
 
 
