@@ -94,12 +94,14 @@ def _psycopg_dsn(url: str) -> str:
 def copy_from_sqlite(source: Path, url: str) -> dict[str, int]:
     """Copy every table of a benchmark SQLite database into the (empty, migrated) PostgreSQL one.
 
-    Columns both sides have are copied through COPY; sequences follow; VACUUM ANALYZE
-    then gives the planner its statistics and the index-only scans their visibility map.
+    Columns both sides have are copied through COPY; sequences follow; the aggregates are
+    recomputed from the copied links; VACUUM then gives the planner its statistics and the
+    index-only scans their visibility map.
     """
     import psycopg
 
     from yoozak.extensions import db
+    from yoozak.models.aggregates import refresh_aggregates
 
     counts: dict[str, int] = {}
     lite = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
@@ -123,6 +125,10 @@ def copy_from_sqlite(source: Path, url: str) -> dict[str, int]:
                 )
             log(f"  copied {n} rows of {table.name}")
     lite.close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        refresh_aggregates(conn)
+    engine.dispose()
     vacuum_analyze(url)
     return counts
 
@@ -150,7 +156,8 @@ def vacuum_analyze(url: str) -> None:
     """
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(sa.text("VACUUM (FREEZE, ANALYZE)"))
+        postgres = conn.dialect.name == "postgresql"
+        conn.execute(sa.text("VACUUM (FREEZE, ANALYZE)" if postgres else "ANALYZE"))
     engine.dispose()
 
 
@@ -531,7 +538,7 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--admins", type=int, default=50, help="admin accounts the users share")
     # Slow enough that the logins (scrypt: ~0.2 s of CPU each) don't swamp the ramp.
     parser.add_argument("--spawn-rate", type=float, default=1.0)
-    parser.add_argument("--steady", type=int, default=90, help="seconds of steady load after the ramp")
+    parser.add_argument("--steady", type=int, default=90, help="seconds measured once every user is ready")
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread")
@@ -592,12 +599,17 @@ def measure(args, server: Server, postmaster: int, sample_path: Path, run: int):
     return result, cpu, (before, load_average())
 
 
+def _interrupted(signum, _frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start PostgreSQL, fill it, serve with gunicorn, drive with locust; exit 1 if the target is missed."""
     from tests.support.postgres import start_cluster
 
     args = parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
+    signal.signal(signal.SIGTERM, _interrupted)  # `kill` stops everything too, as Ctrl-C does
     cluster = start_cluster(PG_SETTINGS)
     status = 0
     try:

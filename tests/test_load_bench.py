@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from bench import load
+from tests.conftest import migrate_to_head
 
 
 @pytest.mark.postgresql_only
@@ -45,6 +46,34 @@ def test_load_run_at_tiny_scale(backend: str, database_url: str, tmp_path: Path)
     assert sent == {*load.KINDS, load.ALL}
     assert result.whole["login"].count == 6  # every user logged in once, through the form
     assert not any("errors" in reason for reason in load.check_target(result))
+
+
+@pytest.mark.postgresql_only
+def test_copy_from_sqlite_brings_rows_links_and_sequences(
+    backend: str, database_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "source.db"
+    migrate_to_head(f"sqlite:///{source}")
+    load.seed_and_link(f"sqlite:///{source}", clients=40, orders=300, seed=9)
+    query = (
+        "SELECT count(*), sum(orders_count), sum(confirmed_count), max(last_order_at) IS NOT NULL,"
+        " (SELECT count(*) FROM orders WHERE client_id IS NOT NULL) FROM clients"
+    )
+    lite = sa.create_engine(f"sqlite:///{source}")
+    with lite.connect() as conn:
+        expected = tuple(conn.execute(sa.text(query)).one())
+    lite.dispose()
+
+    counts = load.copy_from_sqlite(source, database_url)
+
+    assert counts["clients"] == 40 and counts["orders"] == 300
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        assert tuple(conn.execute(sa.text(query)).one()) == expected
+        assert expected[4] > 0  # links came along, and the aggregates agree with them
+        next_id = conn.scalar(sa.text("SELECT nextval(pg_get_serial_sequence('clients', 'id'))"))
+        assert next_id > conn.scalar(sa.text("SELECT max(id) FROM clients"))
+    engine.dispose()
 
 
 def test_summarise_splits_the_ramp_from_the_steady_phase() -> None:
