@@ -405,3 +405,52 @@ def test_decisions_cross_process_boundaries_intact():
     assert pickle.loads(pickle.dumps(decision)) == decision
     linked = Decision(8, "linked", 3, "phone", 1.0, (), "phone belongs to client 3")
     assert pickle.loads(pickle.dumps(linked)) == linked
+
+
+def _state(index: ClientIndex) -> tuple:
+    return (
+        index.clients,
+        dict(index.by_email),
+        dict(index.by_phone),
+        dict(index.by_key),
+        dict(index.by_name),
+        dict(index.token_df),
+    )
+
+
+def test_building_the_index_at_once_equals_adding_clients_one_by_one():
+    data = generate(1500, 0, seed=11)
+    keys = [client(c.id, c.full_name, c.phone, c.email, f"{c.address}, {c.city}") for c in data.clients]
+    keys.append(ClientKeys(99_999, None, None, ""))  # a client without any key
+    one_by_one = ClientIndex()
+    for k in keys:
+        one_by_one.add(k)
+    assert _state(ClientIndex.build(keys)) == _state(one_by_one)
+
+
+def test_client_addresses_as_typed_decide_exactly_like_normalised_ones():
+    # A run hands the index the clients' addresses as stored; they are normalised only
+    # when a client is compared by address.
+    data = generate(800, 5000, seed=12)
+
+    def keys(address):
+        return [
+            ClientKeys(
+                c.id,
+                normalize_email(c.email),
+                normalize_phone(c.phone),
+                normalize_name(c.full_name),
+                address(f"{c.address}, {c.city}"),
+            )
+            for c in data.clients
+        ]
+
+    typed, normalised = (
+        Matcher(ClientIndex.build(keys(str))),
+        Matcher(ClientIndex.build(keys(normalize_address))),
+    )
+    orders = [order(o.client_name, o.phone, o.email, o.id, f"{o.address}, {o.city}") for o in data.orders]
+    decided = [typed.decide(o) for o in orders]
+    assert decided == [normalised.decide(o) for o in orders]
+    assert sum(d.outcome == "linked" for d in decided) > len(orders) / 2
+    assert any("address" in d.reason for d in decided)  # the address path was exercised

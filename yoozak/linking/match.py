@@ -339,10 +339,31 @@ class ClientIndex:
 
     @classmethod
     def build(cls, clients: Iterable[ClientKeys]) -> ClientIndex:
-        """Index clients by email, phone and name blocking keys."""
+        """Index clients by email, phone and name blocking keys (as add() one by one would).
+
+        A run indexes every client: one tight loop over the clients, then the name work
+        (blocking keys, token counts) once per distinct name, which common names share.
+        """
         index = cls()
+        by_id, by_email, by_phone = index.clients, index.by_email, index.by_phone
+        bearers: dict[str, list[int]] = defaultdict(list)
         for client in clients:
-            index.add(client)
+            cid = client.id
+            by_id[cid] = client
+            if client.email:
+                by_email[client.email].append(cid)
+            if client.phone:
+                by_phone[client.phone].append(cid)
+            bearers[client.name].append(cid)
+        by_key, token_df = index.by_key, index.token_df
+        for name, ids in bearers.items():
+            if not name:
+                continue
+            index.by_name[name] = ids
+            for key in name_block_keys(name):
+                by_key[key].add(name)
+            for stem in _stems(name):
+                token_df[stem] += len(ids)
         return index
 
     def add(self, client: ClientKeys) -> None:
