@@ -28,9 +28,10 @@ def insert_client(conn, n: int, *, orders: int, confirmed: int, cancelled: int, 
     ).scalar_one()
     conn.execute(
         sa.text(
-            "INSERT INTO clients (user_id, address, created_at, updated_at, is_active, search_text, name_key, "
-            "sort_name, orders_count, confirmed_count, pending_count, cancelled_count, total_spent, "
-            "last_order_at) VALUES (:uid, '', :created, :created, true, '', '', '', :o, :c, 0, :x, :s, :last)"
+            "INSERT INTO clients (user_id, address, created_at, updated_at, is_active, search_text, "
+            "name_key, sort_name, orders_count, confirmed_count, pending_count, cancelled_count, "
+            "total_spent, last_order_at) "
+            "VALUES (:uid, '', :created, :created, true, '', '', '', :o, :c, 0, :x, :s, :last)"
         ),
         {
             "uid": user_id,
