@@ -64,9 +64,17 @@ def test_copy_from_sqlite_brings_rows_links_and_sequences(
         expected = tuple(conn.execute(sa.text(query)).one())
     lite.dispose()
 
+    lite = sa.create_engine(f"sqlite:///{source}")
+    with lite.begin() as conn:  # one client's aggregates out of step with its orders
+        conn.execute(
+            sa.text("UPDATE clients SET orders_count = 999 WHERE id = (SELECT min(id) FROM clients)")
+        )
+    lite.dispose()
+
     counts = load.copy_from_sqlite(source, database_url)
 
     assert counts["clients"] == 40 and counts["orders"] == 300
+    assert counts["aggregates recomputed"] == 1
     engine = sa.create_engine(database_url)
     with engine.begin() as conn:
         assert tuple(conn.execute(sa.text(query)).one()) == expected
