@@ -375,3 +375,20 @@ def test_a_run_killed_before_its_aggregates_is_repaired_by_the_next_run(factorie
     assert not find_drift(db.session.connection())
     assert db.session.get(Client, people["amina"].id).orders_count == 1
     assert db.session.get(LinkRun, killed.id).status == "interrupted"
+
+
+def test_a_writer_that_cannot_start_fails_the_run_instead_of_hanging(factories, people, monkeypatch):
+    from yoozak.linking.writer import BackgroundWriter
+
+    for _ in range(5):
+        order(factories, client_name="Amina Bennani", phone="0612345678")
+
+    def broken(_conn):
+        raise RuntimeError("no connection")
+
+    monkeypatch.setattr(BackgroundWriter, "_enlarge_cache", staticmethod(broken))
+    with pytest.raises(RuntimeError, match="no connection"):
+        link_orders(db.session, LinkOptions(batch_size=2))
+    failed = db.session.scalar(select(LinkRun).order_by(LinkRun.id.desc()))
+    assert failed.status == "failed" and "no connection" in failed.error
+    assert db.session.scalar(select(func.count()).where(Order.client_id.is_not(None))) == 0

@@ -207,16 +207,23 @@ class BackgroundWriter:
             raise self.error
 
     def _work(self) -> None:
-        with self.engine.connect() as conn:
-            restore = self._enlarge_cache(conn)
-            try:
-                while (job := self._queue.get()) is not None:
-                    if self.error is None:  # else drain: nothing after a failed batch is written
-                        self._write(conn, *job)
-                self._refresh(conn)
-            finally:
-                if restore is not None:
-                    conn.exec_driver_sql(f"PRAGMA cache_size={int(restore)}")
+        closed = False
+        try:
+            with self.engine.connect() as conn:
+                restore = self._enlarge_cache(conn)
+                try:
+                    while (job := self._queue.get()) is not None:
+                        if self.error is None:  # else drain: nothing after a failed batch is written
+                            self._write(conn, *job)
+                    closed = True
+                    self._refresh(conn)
+                finally:
+                    if restore is not None:
+                        conn.exec_driver_sql(f"PRAGMA cache_size={int(restore)}")
+        except BaseException as error:  # no connection, say: reported, never silent
+            self.error = self.error or error
+            while not closed:  # keep taking batches so that submit() never blocks
+                closed = self._queue.get() is None
 
     def _write(self, conn: Connection, batch: BatchWriter, lo: int, hi: int, counters, done) -> None:
         try:
