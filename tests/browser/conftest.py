@@ -123,3 +123,11 @@ def browsing(page, live_server: LiveServer, request: pytest.FixtureRequest) -> I
     page.set_default_timeout(10_000)
     yield watcher
     watcher.assert_clean()
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def viewport(request, browsing):
+    """Size the window to one of the three widths."""
+    width, height = VIEWPORTS[request.param]
+    browsing.page.set_viewport_size({"width": width, "height": height})
+    return request.param

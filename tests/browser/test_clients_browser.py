@@ -13,21 +13,12 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEWPORTS
 from tests.conftest import ADMIN_PASSWORD
 from yoozak.extensions import db
 from yoozak.models import Client
 from yoozak.timeutil import utcnow
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
-def viewport(request, browsing):
-    """Size the window to one of the three widths."""
-    width, height = VIEWPORTS[request.param]
-    browsing.page.set_viewport_size({"width": width, "height": height})
-    return request.param
 
 
 @pytest.fixture

@@ -14,16 +14,6 @@ from yoozak.models import Client
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(params=["desktop", "tablet", "phone"])
-def viewport(request, browsing):
-    """Size the window to one of the three widths (1366, 820 and 390 px)."""
-    from tests.browser.conftest import VIEWPORTS
-
-    width, height = VIEWPORTS[request.param]
-    browsing.page.set_viewport_size({"width": width, "height": height})
-    return request.param
-
-
 @pytest.fixture
 def twins(factories, admin_user):
     """Amina twice (one phone, two spellings), with orders on both; 25 history entries on the first."""

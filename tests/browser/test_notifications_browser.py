@@ -7,20 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEWPORTS
 from tests.conftest import ADMIN_PASSWORD
 from yoozak.extensions import db
 from yoozak.notifications import notify_admins
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
-def viewport(request, browsing):
-    """Size the window to one of the three widths."""
-    width, height = VIEWPORTS[request.param]
-    browsing.page.set_viewport_size({"width": width, "height": height})
-    return request.param
 
 
 @pytest.fixture

@@ -17,19 +17,10 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEWPORTS
 from tests.browser.test_clients_browser import login
 from yoozak.timeutil import utcnow
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
-def viewport(request, browsing):
-    """Size the window to one of the three widths."""
-    width, height = VIEWPORTS[request.param]
-    browsing.page.set_viewport_size({"width": width, "height": height})
-    return request.param
 
 
 @pytest.fixture

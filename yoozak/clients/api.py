@@ -28,22 +28,22 @@ def api_stats():
     return jsonify(figures | {"segments": segment_counts(db.session)})
 
 
-@bp.get("/api/<int:client_id>/orders/")
-def api_client_orders(client_id: int):
-    """Return one page of a client's orders, newest first (a page past the end gives the last one)."""
+def client_page_json(client_id: int, default_per_page: int, max_per_page: int, fetch, key: str, item_json):
+    """Answer one page of something a client has, newest first, or a 400 / 404 that says why.
+
+    `fetch(session, client_id, page, per_page)` returns a Page; a page past the end gives the last one.
+    """
     page = parse_page(request.args.get("page"))
-    per_page = parse_page(
-        request.args.get("per_page"), current_app.config["CLIENTS_PER_PAGE"], MAX_ORDERS_PER_PAGE
-    )
+    per_page = parse_page(request.args.get("per_page"), default_per_page, max_per_page)
     if page is None or per_page is None:
         return error_response(
             400,
             f"Paramètres de pagination invalides : page est un entier ≥ 1, "
-            f"per_page un entier entre 1 et {MAX_ORDERS_PER_PAGE}.",
+            f"per_page un entier entre 1 et {max_per_page}.",
         )
     if db.session.scalar(select(Client.id).where(Client.id == client_id)) is None:
         return error_response(404, f"Client {client_id} introuvable.")
-    result = client_orders(db.session, client_id, page, per_page)
+    result = fetch(db.session, client_id, page, per_page)
     return jsonify(
         {
             "client_id": client_id,
@@ -51,9 +51,16 @@ def api_client_orders(client_id: int):
             "page": result.page,
             "pages": result.pages,
             "per_page": result.per_page,
-            "orders": [order_json(o) for o in result.items],
+            key: [item_json(item) for item in result.items],
         }
     )
+
+
+@bp.get("/api/<int:client_id>/orders/")
+def api_client_orders(client_id: int):
+    """Return one page of a client's orders, newest first (a page past the end gives the last one)."""
+    per_page = current_app.config["CLIENTS_PER_PAGE"]
+    return client_page_json(client_id, per_page, MAX_ORDERS_PER_PAGE, client_orders, "orders", order_json)
 
 
 @bp.post("/api/<int:client_id>/toggle-status/")
@@ -74,24 +81,6 @@ def api_client_history(client_id: int):
     """Return one page of a client's history, newest first (a page past the end gives the last one)."""
     from ..history.timeline import client_history, event_json
 
-    page = parse_page(request.args.get("page"))
-    per_page = parse_page(request.args.get("per_page"), HISTORY_PER_PAGE, MAX_HISTORY_PER_PAGE)
-    if page is None or per_page is None:
-        return error_response(
-            400,
-            f"Paramètres de pagination invalides : page est un entier ≥ 1, "
-            f"per_page un entier entre 1 et {MAX_HISTORY_PER_PAGE}.",
-        )
-    if db.session.scalar(select(Client.id).where(Client.id == client_id)) is None:
-        return error_response(404, f"Client {client_id} introuvable.")
-    result = client_history(db.session, client_id, page, per_page)
-    return jsonify(
-        {
-            "client_id": client_id,
-            "total": result.total,
-            "page": result.page,
-            "pages": result.pages,
-            "per_page": result.per_page,
-            "events": [event_json(e) for e in result.items],
-        }
+    return client_page_json(
+        client_id, HISTORY_PER_PAGE, MAX_HISTORY_PER_PAGE, client_history, "events", event_json
     )
