@@ -80,7 +80,7 @@ def test_prepared_files_expire_and_are_purged(app, admin_client, auth, factories
     import os
     import time
 
-    from yoozak.exports.background import purge_prepared_exports
+    from yoozak.exports.files import purge_prepared_exports
     from yoozak.exports.tasks import purge_exports
 
     factories.client("Amina", "Bennani")
@@ -94,3 +94,15 @@ def test_prepared_files_expire_and_are_purged(app, admin_client, auth, factories
     assert admin_client.get(url).status_code == 404  # expired: no longer served
     purge_exports()  # the worker's hourly task
     assert not files[0].exists()
+
+
+def test_anonymising_a_client_discards_every_prepared_file(app, admin_client, auth, factories):
+    from yoozak.maintenance.anonymise import anonymise_client
+
+    gone = factories.client("Khadija", "Benjelloun", is_active=False)
+    ask_in_background(admin_client, auth, status="all")
+    folder = Path(app.instance_path) / "exports"
+    assert len(list(folder.glob("*/*"))) == 1  # it holds Khadija
+    anonymise_client(db.session, gone.id, reason="request")
+    db.session.commit()
+    assert list(folder.glob("*/*")) == []

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from ..errors import error_response
 from ..exports import FORMATS, SEPARATORS, ExportJob, download_response, stream_rows
-from ..exports.background import prepared_file
 from ..exports.columns import CLIENT_COLUMNS, ORDER_COLUMNS, client_rows_select, order_rows_select
+from ..exports.files import prepared_file
 from ..extensions import db
 from ..models import Client, Order
 from ..worker.jobs import run_and_notify

@@ -8,10 +8,7 @@ to the admin who asked for it: the download route serves it to them alone.
 
 from __future__ import annotations
 
-import re
 import secrets
-import time
-from pathlib import Path
 
 from flask import current_app
 
@@ -21,17 +18,7 @@ from ..history import change_source
 from ..models import User
 from . import ExportJob, filename, stream_rows
 from .columns import CLIENT_COLUMNS, client_rows_select
-
-EXPORT_DIR = "exports"
-# <user id>/<random token>-<download name>: the token makes the URL unguessable even to other admins.
-FILE_NAME = re.compile(r"^[0-9a-f]{32}-clients-\d{4}-\d{2}-\d{2}\.(csv|xlsx)$")
-
-
-def user_export_dir(user_id: int) -> Path:
-    """Return the folder of one admin's prepared exports (created on demand)."""
-    folder = Path(current_app.instance_path) / EXPORT_DIR / str(int(user_id))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+from .files import user_export_dir
 
 
 def build_clients_export(args: dict[str, str], fmt: str, user_id: int) -> str:
@@ -70,33 +57,3 @@ def build_clients_export(args: dict[str, str], fmt: str, user_id: int) -> str:
 
 def batch_size() -> int:
     return int(current_app.config["EXPORT_BATCH_SIZE"])
-
-
-def prepared_file(user_id: int, name: str) -> Path | None:
-    """Return the path of one of this admin's prepared files, or None if there is none (or no more)."""
-    if not FILE_NAME.match(name):
-        return None
-    path = user_export_dir(user_id) / name
-    if not path.is_file() or _expired(path, time.time()):
-        return None
-    return path
-
-
-def _expired(path: Path, now: float) -> bool:
-    return path.stat().st_mtime < now - float(current_app.config["EXPORT_FILE_TTL"])
-
-
-def purge_prepared_exports(now: float | None = None) -> int:
-    """Delete the prepared files past EXPORT_FILE_TTL; return how many.
-
-    They hold personal data: an anonymised client must not live on in a file on disk for
-    longer than the day its admin had to download it.
-    """
-    root = Path(current_app.instance_path) / EXPORT_DIR
-    now = time.time() if now is None else now
-    removed = 0
-    for path in root.glob("*/*"):
-        if path.is_file() and _expired(path, now):
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from ..exports.files import discard_prepared_exports
 from ..history import record_event
 from ..linking.normalize import national_digits, normalize_phone
 from ..models import Client, ClientEvent, Notification, Order, ReviewItem, User
@@ -243,6 +244,8 @@ def _anonymise(session: Session, clients: list[Client], reason: str) -> dict[int
             client_id, "anonymised", changes={"reason": reason, "orders": len(order_rows[client_id])}
         )
     session.flush()
+    # Files the worker prepared may hold these clients: they go too (exports/background.py).
+    discard_prepared_exports()
     users = [client.user for client in clients if client.user is not None]
     for obj in [*clients, *users]:
         session.expire(obj)
