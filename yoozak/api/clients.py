@@ -9,6 +9,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..clients.services import filtered_clients, parse_list_args, planned_search
@@ -60,7 +61,16 @@ def get_client_or_404(client_id: int, for_update: bool = False) -> Client:
     stmt = select(Client).where(Client.id == client_id)
     if for_update:
         take_write_lock()
-        stmt = stmt.with_for_update(of=Client)
+        # Lock the user row too, and read both afresh. With the user joined-loaded and only the
+        # client row locked, PostgreSQL re-reads the client once the lock is granted but keeps
+        # the user row of the statement's first snapshot: a PATCH that waited on another would
+        # check If-Match against the name that other PATCH has just replaced, and pass.
+        stmt = (
+            stmt.join(Client.user)
+            .options(contains_eager(Client.user))
+            .with_for_update(of=[Client, User])
+            .execution_options(populate_existing=True)
+        )
     client = db.session.scalar(stmt)
     if client is None:
         abort(404, message=f"Client {client_id} not found.")
