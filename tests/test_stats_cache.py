@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from yoozak.clients.segments import forget_segment_figures, segment_counts, segment_overview
 from yoozak.clients.services import client_stats, forget_order_figures, set_clients_active
 from yoozak.extensions import db
 
@@ -121,3 +122,46 @@ def test_client_figures_alone(app, shop):
         "new_7_days": 2,
         "new_30_days": 2,
     }
+
+
+@pytest.fixture
+def fresh_segments() -> Iterator[None]:
+    forget_segment_figures()
+    yield
+    forget_segment_figures()
+
+
+def test_segment_figures_are_reused_within_the_ttl(app, factories, shop, fresh_segments, count_queries):
+    clock = Clock()
+    first = segment_counts(db.session, ttl=10, clock=clock)
+    assert sum(first.values()) == 2
+
+    factories.client("Nadia", "Tazi")
+    db.session.commit()
+    clock.now += 9
+    with count_queries() as counter:
+        assert segment_counts(db.session, ttl=10, clock=clock) == first  # reused: no statement
+        overview = segment_overview(db.session, ttl=10, clock=clock)
+    assert counter.count == 0
+    assert sum(line.clients for line in overview) == 2
+
+    clock.now += 2  # past the TTL
+    with count_queries() as counter:
+        assert sum(segment_counts(db.session, ttl=10, clock=clock).values()) == 3
+    assert counter.count == 1
+    assert sum(segment_counts(db.session).values()) == 3  # without a TTL: always grouped afresh
+
+
+@pytest.mark.parametrize(("ttl", "expected"), [(0, 3), (10, 2)])
+def test_the_list_page_and_stats_api_follow_the_segment_setting(
+    app, admin_client, factories, shop, fresh_segments, count_queries, ttl, expected
+):
+    app.config["CLIENT_SEGMENTS_TTL"] = ttl
+    assert sum(admin_client.get("/client/api/stats/").get_json()["segments"].values()) == 2
+    factories.client("Nadia", "Tazi")
+    db.session.commit()
+    assert sum(admin_client.get("/client/api/stats/").get_json()["segments"].values()) == expected
+    with count_queries() as counter:
+        admin_client.get("/client/")
+    grouped = [s for s in counter.statements if "GROUP BY clients.segment" in s]
+    assert len(grouped) == (1 if ttl == 0 else 0)

@@ -20,6 +20,9 @@ DEFAULTS: dict[str, object] = {
     # Seconds the stats header reuses its order figures (total, linked, unlinked) per worker
     # process; 0 counts them on every request. Client figures are always live.
     "CLIENT_STATS_ORDERS_TTL": 10,
+    # Seconds the list page and the stats JSON reuse the clients-per-segment figures, per worker
+    # process; 0 groups the clients by segment on every request.
+    "CLIENT_SEGMENTS_TTL": 10,
     "LINK_THRESHOLD": 0.7,
     "LINK_BATCH_SIZE": 50_000,  # orders per link-run transaction (see BENCHMARKS.md)
     "LINK_WORKERS": min(os.cpu_count() or 1, 4),  # processes deciding in parallel

@@ -25,7 +25,8 @@ MAX_HISTORY_PER_PAGE = 100
 def api_stats():
     """Return the live figures of the stats header, and the number of clients per segment."""
     figures = client_stats(db.session, orders_ttl=current_app.config["CLIENT_STATS_ORDERS_TTL"])
-    return jsonify(figures | {"segments": segment_counts(db.session)})
+    segments = segment_counts(db.session, ttl=current_app.config["CLIENT_SEGMENTS_TTL"])
+    return jsonify(figures | {"segments": segments})
 
 
 def client_page_json(client_id: int, default_per_page: int, max_per_page: int, fetch, key: str, item_json):

@@ -89,7 +89,7 @@ def client_list():
         segment_choices=SEGMENT_CHOICES,
         segment_reason=segment_reason,
         segment_rules=now_rules(),
-        overview=segment_overview(db.session),
+        overview=segment_overview(db.session, ttl=current_app.config["CLIENT_SEGMENTS_TTL"]),
         xlsx_max_rows=current_app.config["EXPORT_XLSX_MAX_ROWS"],
         sort_choices=SORT_CHOICES,
         per_page_choices=sorted({*PER_PAGE_CHOICES, parsed.params.per_page}),
