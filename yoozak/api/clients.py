@@ -9,8 +9,8 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import contains_eager
 
 from ..clients.services import filtered_clients, parse_list_args, planned_search
 from ..extensions import db
