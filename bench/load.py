@@ -189,10 +189,13 @@ def create_admins(url: str, count: int, password: str = ADMIN_PASSWORD) -> list[
     accounts = []
     with make_app(url).app_context():
         for n in range(1, count + 1):
-            user = User(username=f"load-admin-{n}", email=f"load-admin-{n}@yoozak.ma", is_admin=True)
+            email = f"load-admin-{n}@yoozak.ma"
+            user = db.session.scalar(sa.select(User).where(User.email == email))
+            if user is None:  # an earlier run on this database (--database-url) made it
+                user = User(username=f"load-admin-{n}", email=email, is_admin=True)
+                db.session.add(user)
             user.set_password(password)
-            db.session.add(user)
-            accounts.append({"email": user.email, "password": password})
+            accounts.append({"email": email, "password": password})
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -286,6 +289,16 @@ def cpu_seconds(session_id: int | None = None, parent_id: int | None = None) -> 
         if sid == session_id or parent_id in (ppid, pid):
             total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def postmaster_pid_of(url: str) -> int:
+    """Return the pid of the server process of a local PostgreSQL (the parent of our backend)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        backend = conn.scalar(sa.text("SELECT pg_backend_pid()"))
+        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    engine.dispose()
+    return parent
 
 
 def postmaster_pid(cluster) -> int:
@@ -564,6 +577,11 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--runs", type=int, default=1, help="locust runs against the same server")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database already filled (by an earlier run's set-up): serve it as it is,"
+        " skipping the cluster and the fill, to compare server settings on the same data",
+    )
     args = parser.parse_args(argv)
     # The steady phase starts when the last user has logged in and run its tour, and the run
     # stops `--steady` seconds later; the ramp plus SETTLE_SECONDS bounds the wait for it.
@@ -631,12 +649,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
     signal.signal(signal.SIGTERM, _interrupted)  # `kill` stops everything too, as Ctrl-C does
-    cluster = start_cluster(PG_SETTINGS)
+    cluster = None if args.database_url else start_cluster(PG_SETTINGS)
     status = 0
     try:
-        log(f"PostgreSQL on 127.0.0.1:{cluster.port}; filling …")
-        url = create_database(cluster, "yoozak_load")
-        fill = fill_database(args, url)
+        if cluster is None:
+            url = args.database_url
+            fill = f"the database already filled at {sa.make_url(url).render_as_string(hide_password=True)}"
+        else:
+            log(f"PostgreSQL on 127.0.0.1:{cluster.port}; filling …")
+            url = create_database(cluster, "yoozak_load")
+            fill = fill_database(args, url)
         log(fill)
         admins = create_admins(url, args.admins)
         sample_path = RESULTS / "load-sample.json"
@@ -646,7 +668,8 @@ def main(argv: list[str] | None = None) -> int:
         ) as server:
             for run in range(1, args.runs + 1):
                 log(f"run {run}: {args.users} users against {server.url} for {args.duration} s …")
-                result, cpu, loads = measure(args, server, postmaster_pid(cluster), sample_path, run)
+                postmaster = postmaster_pid(cluster) if cluster else postmaster_pid_of(url)
+                result, cpu, loads = measure(args, server, postmaster, sample_path, run)
                 failures = check_target(result)
                 print(report(args, result, loads, fill, failures, cpu), flush=True)
                 for error in (result.failures + result.exceptions)[:10]:
@@ -656,7 +679,8 @@ def main(argv: list[str] | None = None) -> int:
         log("interrupted")
         status = 130
     finally:
-        cluster.stop()
+        if cluster is not None:
+            cluster.stop()
     return status
 
 

@@ -28,6 +28,12 @@ def test_load_run_at_tiny_scale(backend: str, database_url: str, tmp_path: Path)
     assert linked > 0 and with_orders > 0  # the link run ran and the aggregates followed
 
     admins = load.create_admins(database_url, 3)
+    assert load.create_admins(database_url, 3) == admins  # a second run on this database (--database-url)
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM users WHERE email LIKE 'load-admin-%'")) == 3
+    engine.dispose()
+    assert load.cpu_seconds(parent_id=load.postmaster_pid_of(database_url)) > 0
     sample_path = tmp_path / "sample.json"
     sample = load.write_sample(database_url, admins, sample_path)
     assert json.loads(sample_path.read_text(encoding="utf-8")) == sample
