@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..history.links import note_batch, record_link_run
@@ -120,36 +120,48 @@ def _candidate_filter(options: LinkOptions):
     return condition
 
 
+def batch_query(options: LinkOptions, after_id: int) -> Select:
+    """The next batch of orders a run examines: those above `after_id`, in id order.
+
+    A plain run reads them through ix_orders_link_backlog (see the Order model).
+    """
+    return (
+        select(
+            Order.id,
+            Order.email_norm,
+            Order.phone_e164,
+            Order.name_norm,
+            Order.client_id,
+            Order.link_method,
+            Order.link_score,
+            Order.link_run_id,
+            Order.address,
+            Order.city,
+        )
+        .where(_candidate_filter(options), Order.id > after_id)
+        .order_by(Order.id)
+        .limit(options.batch_size)
+    )
+
+
 def _batches(session: Session, options: LinkOptions) -> Iterable[list]:
-    condition = _candidate_filter(options)
     last_id = 0
     while True:
-        rows = session.execute(
-            select(
-                Order.id,
-                Order.email_norm,
-                Order.phone_e164,
-                Order.name_norm,
-                Order.client_id,
-                Order.link_method,
-                Order.link_score,
-                Order.link_run_id,
-                Order.address,
-                Order.city,
-            )
-            .where(condition, Order.id > last_id)
-            .order_by(Order.id)
-            .limit(options.batch_size)
-        ).all()
+        rows = session.execute(batch_query(options, last_id)).all()
         if not rows:
             return
         yield rows
         last_id = rows[-1].id
 
 
+def count_query(options: LinkOptions) -> Select:
+    """How many orders a run with these options will examine."""
+    return select(func.count()).select_from(Order).where(_candidate_filter(options))
+
+
 def count_candidates(session: Session, options: LinkOptions) -> int:
     """Return how many orders a run with these options will examine."""
-    return session.scalar(select(func.count()).where(_candidate_filter(options))) or 0
+    return session.scalar(count_query(options)) or 0
 
 
 def _start_run(session: Session, options: LinkOptions) -> LinkRun:
