@@ -11,9 +11,8 @@ Create Date: 2026-11-28 17:08:29.051395
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0f5ea6e016cc"
