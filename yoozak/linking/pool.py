@@ -7,6 +7,7 @@ writes the database.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable, Sequence
 
@@ -53,7 +54,15 @@ class DecisionPool:
         if self.workers > 1:
             global _WORKER_MATCHER
             _WORKER_MATCHER = self.matcher
-            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+            # The client index is millions of objects the workers only read. Frozen, the
+            # collector leaves them alone in every process: a worker's collections no longer
+            # walk (and so copy, page after page) the inherited heap, nor do the parent's.
+            gc.freeze()
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+            except BaseException:
+                gc.unfreeze()
+                raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -62,6 +71,7 @@ class DecisionPool:
             self._pool.terminate()
             self._pool.join()
             self._pool = None
+            gc.unfreeze()  # collectable again once the run lets go of them
         _WORKER_MATCHER = None
 
     def decide(self, rows: Sequence[OrderRow]) -> list[Decision]:

@@ -8,9 +8,11 @@ stops on an error, and by the next run when one was killed outright (see writer.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, func, or_, select, update
@@ -84,7 +86,22 @@ class LinkSummary:
 
 def load_index(session: Session) -> ClientIndex:
     """Read every client's normalised keys and build the matcher's blocking index."""
-    return ClientIndex.build(client_keys_after(session, None))
+    # Building allocates a few million objects and frees none: the cyclic garbage collector
+    # would walk the growing heap again and again for nothing (a third of the build's time).
+    with gc_paused():
+        return ClientIndex.build(client_keys_after(session, None))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Run the block without automatic garbage collection (unless it was already off)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def client_keys_after(session: Session, after_id: int | None) -> Iterable[ClientKeys]:
