@@ -85,7 +85,18 @@ class DecisionPool:
         """
         if self._pool is None or len(rows) < MIN_PARALLEL_BATCH:
             return lambda: _decide_rows(self.matcher, rows)
+        # By name: each worker scores a name against its candidates (and their tokens against
+        # each other) once and caches it, so the orders of one name, and of alike names, are
+        # best decided in the same worker. In id order, both workers scored most names.
+        by_name = sorted(range(len(rows)), key=lambda i: rows[i][3] or "")
         size = -(-len(rows) // (self.workers * 2))
-        chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
-        result = self._pool.map_async(_decide_chunk, chunks)
-        return lambda: [d for part in result.get() for d in part]
+        chunks = [[rows[i] for i in by_name[lo : lo + size]] for lo in range(0, len(rows), size)]
+        result = self._pool.map_async(_decide_chunk, chunks, chunksize=1)
+
+        def decisions() -> list[Decision]:
+            ordered: list = [None] * len(rows)
+            for i, decision in zip(by_name, (d for part in result.get() for d in part), strict=True):
+                ordered[i] = decision
+            return ordered
+
+        return decisions
