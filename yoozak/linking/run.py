@@ -27,7 +27,7 @@ from .locks import run_lock
 from .match import ClientIndex, ClientKeys, Decision, Matcher
 from .normalize import normalize_email
 from .pool import DecisionPool
-from .writer import BackgroundWriter, BatchWriter
+from .writer import BackgroundWriter, BatchWriter, WalCheckpointer
 
 log = logging.getLogger("yoozak.linking")
 
@@ -237,21 +237,22 @@ def _link_locked(session, options, progress, index) -> LinkSummary:
     if index is None and count_candidates(session, options) == 0:
         index = ClientIndex()  # nothing to examine: skip reading every client
     matcher = Matcher(index if index is not None else load_index(session), threshold=options.threshold)
-    try:
-        with DecisionPool(matcher, options.workers) as pool:
-            _link_batches(session, options, progress, run, summary, pool)
-    except BaseException as error:
-        session.rollback()
-        run.status, run.error, run.finished_at = "failed", repr(error)[:2000], utcnow()
+    with WalCheckpointer.running(session.get_bind(), writes=not options.dry_run) as checkpointer:
+        try:
+            with DecisionPool(matcher, options.workers) as pool:
+                _link_batches(session, options, progress, run, summary, pool, checkpointer)
+        except BaseException as error:
+            session.rollback()
+            run.status, run.error, run.finished_at = "failed", repr(error)[:2000], utcnow()
+            if not options.dry_run:
+                publish_links(session, run.id)  # the batches already committed are news too
+            session.commit()
+            raise
+        run.status, run.finished_at = "finished", utcnow()
+        _save_counters(session, run, summary)
         if not options.dry_run:
-            publish_links(session, run.id)  # the batches already committed are news too
+            publish_links(session, run.id)
         session.commit()
-        raise
-    run.status, run.finished_at = "finished", utcnow()
-    _save_counters(session, run, summary)
-    if not options.dry_run:
-        publish_links(session, run.id)
-    session.commit()
     log.info(
         "link run %s%s%s: %s",
         run.id,
@@ -275,13 +276,13 @@ def _counters(summary: LinkSummary) -> dict[str, int]:
     }
 
 
-def _link_batches(session, options, progress, run, summary, pool) -> None:
+def _link_batches(session, options, progress, run, summary, pool, checkpointer) -> None:
     """Read, decide and write batch after batch; each batch is its own transaction.
 
     While the worker processes decide batch n+1 and the writer thread commits batch n-1,
     this thread turns batch n's decisions into statements.
     """
-    writer = None if options.dry_run else BackgroundWriter(session.get_bind(), run.id)
+    writer = None if options.dry_run else BackgroundWriter(session.get_bind(), run.id, checkpointer)
     try:
         pending = None
         for rows in _batches(session, options):

@@ -25,7 +25,8 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, update
@@ -172,6 +173,12 @@ class BatchWriter:
             conn.exec_driver_sql(sql.renew_review, changed)
 
 
+def copy_log(conn: Connection) -> None:
+    """Copy SQLite's write-ahead log into the database file, as far as readers allow."""
+    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+    conn.rollback()
+
+
 class WalCheckpointer:
     """Copies SQLite's write-ahead log into the database file on a connection and thread of its own.
 
@@ -183,15 +190,36 @@ class WalCheckpointer:
     """
 
     def __init__(self, engine: Engine):
-        self.engine = engine
         self.failed = False
         self._state = threading.Condition()
         self._wanted = self._closing = False
+        self._conn = engine.connect()  # here: a database out of reach fails the constructor
         self._thread = threading.Thread(target=self._work, name="link-checkpointer", daemon=True)
         self._thread.start()
 
+    @classmethod
+    @contextmanager
+    def running(cls, engine: Engine, writes: bool = True) -> Iterator[WalCheckpointer | None]:
+        """A checkpointer for a run that writes on SQLite, closed on leaving; else None.
+
+        Kept for the whole run, so that the copy of the last batches and aggregates overlaps
+        the run's last transaction (history, webhooks) too. Without one (none could start),
+        the writer leaves the copy to SQLite's automatic checkpoint, as every connection does.
+        """
+        checkpointer = None
+        if writes and engine.dialect.name == "sqlite":
+            try:
+                checkpointer = cls(engine)
+            except Exception:
+                log.warning("no WAL checkpointer; the link writer's commits checkpoint", exc_info=True)
+        try:
+            yield checkpointer
+        finally:
+            if checkpointer is not None:
+                checkpointer.close()
+
     def request(self) -> bool:
-        """Ask for a checkpoint of everything committed so far; False if this thread cannot."""
+        """Ask for a checkpoint of everything committed so far; False once this thread failed."""
         with self._state:
             if self.failed:
                 return False
@@ -200,15 +228,15 @@ class WalCheckpointer:
             return True
 
     def close(self) -> None:
-        """Finish the checkpoint requested last, if any, and stop."""
+        """Copy what was committed until now, and stop."""
         with self._state:
-            self._closing = True
+            self._wanted = self._closing = True
             self._state.notify()
         self._thread.join()
 
     def _work(self) -> None:
         try:
-            with self.engine.connect() as conn:
+            with self._conn:
                 while True:
                     with self._state:
                         while not (self._wanted or self._closing):
@@ -216,8 +244,7 @@ class WalCheckpointer:
                         if not self._wanted:
                             return
                         self._wanted = False
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
-                    conn.rollback()
+                    copy_log(self._conn)
         except Exception:  # the writer then copies the log itself: slower, never lost
             log.warning("WAL checkpointer failed; the link writer checkpoints itself", exc_info=True)
             with self._state:
@@ -231,15 +258,16 @@ class BackgroundWriter:
     closed, whether the run ended normally or on an error.
     """
 
-    def __init__(self, engine: Engine, run_id: int):
+    def __init__(self, engine: Engine, run_id: int, checkpointer: WalCheckpointer | None = None):
         self.engine, self.run_id = engine, run_id
+        # SQLite: the writer's commits leave the log to this checkpointer (see WalCheckpointer).
+        self._checkpointer = checkpointer
         self.error: BaseException | None = None
         self.touched_clients: set[int] = set()  # clients of the committed batches
         # Read here, in the caller's app context: the refresh runs on the writer thread.
         self.segment_rules = SegmentRules.current()
         # One batch waiting at most: the reader never runs more than a batch ahead.
         self._queue: queue.Queue = queue.Queue(maxsize=1)
-        self._checkpointer: WalCheckpointer | None = None  # SQLite only
         self._thread = threading.Thread(target=self._work, name="link-writer", daemon=True)
         self._thread.start()
 
@@ -271,8 +299,6 @@ class BackgroundWriter:
             with self.engine.connect() as conn:
                 restore = self._enlarge_cache(conn)
                 try:
-                    if restore is not None:
-                        self._checkpointer = WalCheckpointer(self.engine)
                     while (job := self._queue.get()) is not None:
                         if self.error is None:  # else drain: nothing after a failed batch is written
                             self._write(conn, *job)
@@ -283,8 +309,6 @@ class BackgroundWriter:
                         cache_size, autocheckpoint = restore
                         conn.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
                         conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
-                        if self._checkpointer is not None:
-                            self._checkpointer.close()  # the run ends with its log copied
         except BaseException as error:  # no connection, say: reported, never silent
             self.error = self.error or error
             while not closed:  # keep taking batches so that submit() never blocks
@@ -320,11 +344,9 @@ class BackgroundWriter:
     def _checkpoint(self, conn: Connection) -> None:
         """Have the log of the commit just made copied to the database file (SQLite)."""
         if self._checkpointer is not None and not self._checkpointer.request():
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
-            conn.rollback()
+            copy_log(conn)
 
-    @staticmethod
-    def _enlarge_cache(conn: Connection) -> tuple[int, int] | None:
+    def _enlarge_cache(self, conn: Connection) -> tuple[int, int] | None:
         """Set the writer's SQLite connection up for the run; return what to restore after it."""
         if conn.dialect.name != "sqlite":
             return None
@@ -333,6 +355,7 @@ class BackgroundWriter:
             conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar(),
         )
         conn.exec_driver_sql(f"PRAGMA cache_size=-{RUN_CACHE_KIB}")
-        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
+        if self._checkpointer is not None:
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
         conn.commit()
         return previous
