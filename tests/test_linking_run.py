@@ -498,6 +498,23 @@ def test_a_checkpointer_that_fails_says_so_and_hands_the_copy_back(app, monkeypa
 
 
 @pytest.mark.sqlite_only
+def test_the_checkpointer_thread_starts_after_the_workers_are_forked(factories, people, monkeypatch):
+    for _ in range(3):
+        order(factories, client_name="Amina Bennani", phone="0612345678")
+    threads_at_fork: list[list[str]] = []
+    enter = pool.DecisionPool.__enter__
+
+    def entering(self):
+        threads_at_fork.append([t.name for t in threading.enumerate()])
+        return enter(self)
+
+    monkeypatch.setattr(pool, "MIN_PARALLEL_BATCH", 1)
+    monkeypatch.setattr(pool.DecisionPool, "__enter__", entering)
+    assert link_orders(db.session, LinkOptions(workers=2)).linked["phone"] == 3
+    assert threads_at_fork and not any("link-" in name for name in threads_at_fork[0])
+
+
+@pytest.mark.sqlite_only
 def test_the_writer_copies_the_log_itself_when_its_checkpointer_cannot(factories, people, monkeypatch):
     for _ in range(6):
         order(factories, client_name="Amina Bennani", phone="0612345678")
@@ -513,24 +530,5 @@ def test_the_writer_copies_the_log_itself_when_its_checkpointer_cannot(factories
     summary = link_orders(db.session, LinkOptions(batch_size=2))
     assert summary.linked["phone"] == 6
     assert db.session.get(Client, people["amina"].id).orders_count == 6
-    # Each batch's commit and the aggregates' commit, then the checkpointer's last copy.
-    assert copies == ["link-writer"] * 4 + ["link-checkpointer"]
-
-
-@pytest.mark.sqlite_only
-def test_a_run_without_a_checkpointer_leaves_the_copy_to_sqlite(
-    factories, people, monkeypatch, caplog, count_queries
-):
-    def unavailable(self, engine):
-        raise RuntimeError("no connection")
-
-    for _ in range(3):
-        order(factories, client_name="Amina Bennani", phone="0612345678")
-    monkeypatch.setattr(writer.WalCheckpointer, "__init__", unavailable)
-    monkeypatch.setattr(writer, "copy_log", lambda conn: pytest.fail("nobody asked for a copy"))
-    with count_queries() as counter:
-        summary = link_orders(db.session, LinkOptions(batch_size=2))
-    assert summary.linked["phone"] == 3 and "no WAL checkpointer" in caplog.text
-    # The writer's commits keep SQLite's automatic checkpoint: it is not turned off.
-    pragmas = [s for s in counter.statements if s.startswith("PRAGMA wal_autocheckpoint")]
-    assert pragmas == ["PRAGMA wal_autocheckpoint", "PRAGMA wal_autocheckpoint=1000"]
+    # After each batch's commit and the aggregates' commit.
+    assert copies == ["link-writer"] * 4

@@ -187,42 +187,42 @@ class WalCheckpointer:
     the writer waited on the disk for half a second per batch (a third of a 10,000-order run).
     The writer turns that off on its connection and asks this thread after each commit: the
     copy (a PASSIVE checkpoint, which never blocks a reader or the writer) overlaps its work.
+    The thread starts at the first request: after the worker processes are forked, so that
+    they are forked from a process with no other thread.
     """
 
     def __init__(self, engine: Engine):
+        self.engine = engine
         self.failed = False
         self._state = threading.Condition()
         self._wanted = self._closing = False
-        self._conn = engine.connect()  # here: a database out of reach fails the constructor
-        self._thread = threading.Thread(target=self._work, name="link-checkpointer", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
     @classmethod
     @contextmanager
     def running(cls, engine: Engine, writes: bool = True) -> Iterator[WalCheckpointer | None]:
-        """A checkpointer for a run that writes on SQLite, closed on leaving; else None.
+        """A checkpointer for a run that writes on SQLite (else None), closed on leaving.
 
         Kept for the whole run, so that the copy of the last batches and aggregates overlaps
-        the run's last transaction (history, webhooks) too. Without one (none could start),
-        the writer leaves the copy to SQLite's automatic checkpoint, as every connection does.
+        the run's last transaction (history, webhooks) too.
         """
-        checkpointer = None
-        if writes and engine.dialect.name == "sqlite":
-            try:
-                checkpointer = cls(engine)
-            except Exception:
-                log.warning("no WAL checkpointer; the link writer's commits checkpoint", exc_info=True)
+        if not writes or engine.dialect.name != "sqlite":
+            yield None
+            return
+        checkpointer = cls(engine)
         try:
             yield checkpointer
         finally:
-            if checkpointer is not None:
-                checkpointer.close()
+            checkpointer.close()
 
     def request(self) -> bool:
         """Ask for a checkpoint of everything committed so far; False once this thread failed."""
         with self._state:
             if self.failed:
                 return False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="link-checkpointer", daemon=True)
+                self._thread.start()
             self._wanted = True
             self._state.notify()
             return True
@@ -230,13 +230,15 @@ class WalCheckpointer:
     def close(self) -> None:
         """Copy what was committed until now, and stop."""
         with self._state:
+            if self._thread is None:
+                return  # never asked: nothing was committed
             self._wanted = self._closing = True
             self._state.notify()
         self._thread.join()
 
     def _work(self) -> None:
         try:
-            with self._conn:
+            with self.engine.connect() as conn:
                 while True:
                     with self._state:
                         while not (self._wanted or self._closing):
@@ -244,7 +246,7 @@ class WalCheckpointer:
                         if not self._wanted:
                             return
                         self._wanted = False
-                    copy_log(self._conn)
+                    copy_log(conn)
         except Exception:  # the writer then copies the log itself: slower, never lost
             log.warning("WAL checkpointer failed; the link writer checkpoints itself", exc_info=True)
             with self._state:
