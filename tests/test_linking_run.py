@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from yoozak.extensions import db
-from yoozak.linking import pool
+from yoozak.linking import pool, writer
+from yoozak.linking.labelled import generate
 from yoozak.linking.locks import RunLockedError, run_lock
-from yoozak.linking.run import LinkOptions, link_orders
+from yoozak.linking.match import ClientIndex, ClientKeys, Matcher
+from yoozak.linking.normalize import normalize_email, normalize_name, normalize_phone
+from yoozak.linking.run import LinkOptions, batch_query, count_candidates, count_query, link_orders
 from yoozak.linking.writer import BatchWriter
 from yoozak.models import Client, LinkRun, Order, ReviewItem, RunLock, User
 from yoozak.models.aggregates import find_drift
@@ -392,3 +396,139 @@ def test_a_writer_that_cannot_start_fails_the_run_instead_of_hanging(factories, 
     failed = db.session.scalar(select(LinkRun).order_by(LinkRun.id.desc()))
     assert failed.status == "failed" and "no connection" in failed.error
     assert db.session.scalar(select(func.count()).where(Order.client_id.is_not(None))) == 0
+
+
+def _plan(statement) -> str:
+    """The backend's query plan of a statement, as one string."""
+    bind = db.session.get_bind()
+    sql = str(statement.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True}))
+    if bind.dialect.name == "sqlite":
+        return " ".join(row[3] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    # Statistics, as autovacuum keeps them; and a test table is so small that a sequential
+    # scan is cheapest: ask which index serves.
+    db.session.execute(text("ANALYZE orders"))
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    return " ".join(db.session.execute(text(f"EXPLAIN {sql}")).scalars())
+
+
+def test_a_plain_run_counts_and_reads_its_orders_through_the_backlog_index(factories, people):
+    for i in range(30):  # linked, and examined but left unlinked (review queue, unmatched)
+        order(factories, client_name="Amina Bennani", phone="0612345678")
+        order(factories, client_name=f"Nobody Known{i}", phone=f"07000000{i:02d}")
+    link_orders(db.session, LinkOptions())
+    order(factories, client_name="Amina Bennani", phone="0612345678")  # the backlog
+    plain = LinkOptions()
+    for statement in (count_query(plain), batch_query(plain, 0)):
+        plan = _plan(statement)
+        db.session.rollback()
+        assert "ix_orders_link_backlog" in plan, plan
+        # Neither the unlinked orders of ix_orders_client_history nor a sort of them.
+        assert "client_history" not in plan and "TEMP B-TREE" not in plan, plan
+    assert count_candidates(db.session, plain) == 1
+
+
+def test_workers_deciding_by_name_return_every_decision_in_the_order_given():
+    data = generate(800, 3000, seed=21)
+    index = ClientIndex.build(
+        ClientKeys(
+            c.id,
+            normalize_email(c.email),
+            normalize_phone(c.phone),
+            normalize_name(c.full_name),
+            f"{c.address}, {c.city}",
+        )
+        for c in data.clients
+    )
+    rows = [
+        (
+            o.id,
+            normalize_email(o.email),
+            normalize_phone(o.phone),
+            normalize_name(o.client_name),
+            o.address,
+            o.city,
+        )
+        for o in data.orders
+    ]
+    assert len(rows) >= pool.MIN_PARALLEL_BATCH and len({r[3] for r in rows}) > 100
+    alone = pool.DecisionPool(Matcher(index), workers=1).decide(rows)
+    with pool.DecisionPool(Matcher(index), workers=2) as parallel:
+        assert parallel.workers == 2
+        decided = parallel.decide(rows)
+        assert gc.get_freeze_count() > 0  # the index, out of the workers' collections
+    assert decided == alone
+    assert [d.order_id for d in decided] == [r[0] for r in rows]
+    assert {d.outcome for d in decided} == {"linked", "ambiguous", "unmatched"}
+    assert gc.get_freeze_count() == 0  # collectable again once the workers are gone
+
+
+def test_a_run_leaves_garbage_collection_and_the_writers_connection_as_it_found_them(
+    app, factories, people, monkeypatch
+):
+    for _ in range(6):
+        order(factories, client_name="Amina Bennani", phone="0612345678")
+    monkeypatch.setattr(pool, "MIN_PARALLEL_BATCH", 1)
+    summary = link_orders(db.session, LinkOptions(workers=2, batch_size=2))
+    assert summary.linked["phone"] == 6
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    if db.engine.dialect.name == "sqlite":
+        # The writer turns SQLite's automatic checkpoint off for the run (a thread of its own
+        # copies the log): no pooled connection may keep it off afterwards.
+        connections = [db.engine.connect() for _ in range(3)]
+        try:
+            for conn in connections:
+                assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+                assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -65536
+        finally:
+            for conn in connections:
+                conn.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_checkpointer_that_fails_says_so_and_hands_the_copy_back(app, monkeypatch, caplog):
+    def copy_log(conn):
+        raise RuntimeError("disk trouble")
+
+    monkeypatch.setattr(writer, "copy_log", copy_log)
+    checkpointer = writer.WalCheckpointer(db.engine)
+    assert checkpointer.request()
+    checkpointer.close()
+    assert checkpointer.failed and not checkpointer.request()
+    assert "WAL checkpointer failed" in caplog.text
+
+
+@pytest.mark.sqlite_only
+def test_the_checkpointer_thread_starts_after_the_workers_are_forked(factories, people, monkeypatch):
+    for _ in range(3):
+        order(factories, client_name="Amina Bennani", phone="0612345678")
+    threads_at_fork: list[list[str]] = []
+    enter = pool.DecisionPool.__enter__
+
+    def entering(self):
+        threads_at_fork.append([t.name for t in threading.enumerate()])
+        return enter(self)
+
+    monkeypatch.setattr(pool, "MIN_PARALLEL_BATCH", 1)
+    monkeypatch.setattr(pool.DecisionPool, "__enter__", entering)
+    assert link_orders(db.session, LinkOptions(workers=2)).linked["phone"] == 3
+    assert threads_at_fork and not any("link-" in name for name in threads_at_fork[0])
+
+
+@pytest.mark.sqlite_only
+def test_the_writer_copies_the_log_itself_when_its_checkpointer_cannot(factories, people, monkeypatch):
+    for _ in range(6):
+        order(factories, client_name="Amina Bennani", phone="0612345678")
+    copies: list[str] = []
+    copy_log = writer.copy_log
+
+    def recorded_copy(conn):
+        copies.append(threading.current_thread().name)
+        copy_log(conn)
+
+    monkeypatch.setattr(writer, "copy_log", recorded_copy)
+    monkeypatch.setattr(writer.WalCheckpointer, "request", lambda self: False)  # as once failed
+    summary = link_orders(db.session, LinkOptions(batch_size=2))
+    assert summary.linked["phone"] == 6
+    assert db.session.get(Client, people["amina"].id).orders_count == 6
+    # After each batch's commit and the aggregates' commit.
+    assert copies == ["link-writer"] * 4

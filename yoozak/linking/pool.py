@@ -7,6 +7,7 @@ writes the database.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable, Sequence
 
@@ -53,7 +54,15 @@ class DecisionPool:
         if self.workers > 1:
             global _WORKER_MATCHER
             _WORKER_MATCHER = self.matcher
-            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+            # The client index is millions of objects the workers only read. Frozen, the
+            # collector leaves them alone in every process: a worker's collections no longer
+            # walk (and so copy, page after page) the inherited heap, nor do the parent's.
+            gc.freeze()
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+            except BaseException:
+                gc.unfreeze()
+                raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -62,6 +71,7 @@ class DecisionPool:
             self._pool.terminate()
             self._pool.join()
             self._pool = None
+            gc.unfreeze()  # collectable again once the run lets go of them
         _WORKER_MATCHER = None
 
     def decide(self, rows: Sequence[OrderRow]) -> list[Decision]:
@@ -75,7 +85,18 @@ class DecisionPool:
         """
         if self._pool is None or len(rows) < MIN_PARALLEL_BATCH:
             return lambda: _decide_rows(self.matcher, rows)
+        # By name: each worker scores a name against its candidates (and their tokens against
+        # each other) once and caches it, so the orders of one name, and of alike names, are
+        # best decided in the same worker. In id order, both workers scored most names.
+        by_name = sorted(range(len(rows)), key=lambda i: rows[i][3] or "")
         size = -(-len(rows) // (self.workers * 2))
-        chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
-        result = self._pool.map_async(_decide_chunk, chunks)
-        return lambda: [d for part in result.get() for d in part]
+        chunks = [[rows[i] for i in by_name[lo : lo + size]] for lo in range(0, len(rows), size)]
+        result = self._pool.map_async(_decide_chunk, chunks, chunksize=1)
+
+        def decisions() -> list[Decision]:
+            ordered: list = [None] * len(rows)
+            for i, decision in zip(by_name, (d for part in result.get() for d in part), strict=True):
+                ordered[i] = decision
+            return ordered
+
+        return decisions
