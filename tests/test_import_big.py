@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from yoozak.extensions import db
 from yoozak.linking.run import LinkOptions, link_orders
 from yoozak.models import Client, ClientEvent, Order, User
-from yoozak.seeding import importers
+from yoozak.seeding import csvfile, importers
 
 CLIENT_HEADER = "email,username,first_name,last_name,phone,address,company_name,is_active,created_at\n"
 ORDER_HEADER = "reference,client_name,email,phone,address,city,price,status,created_at\n"
@@ -226,3 +226,24 @@ def test_linking_on_arrival_examines_exactly_the_given_ids_however_many(app, fac
     assert summary.examined == 4
     examined = set(db.session.scalars(select(Order.id).where(Order.link_run_id.is_not(None))))
     assert examined == set(chosen)
+
+
+@pytest.mark.parametrize("read_bytes", [1, 7, 16, 1 << 20])
+def test_the_encoding_is_checked_in_reads_with_the_line_of_the_first_bad_byte(
+    runner, tmp_path, monkeypatch, read_bytes
+):
+    monkeypatch.setattr(csvfile, "READ_BYTES", read_bytes)
+    good = "\ufeff" + ORDER_HEADER + "".join(f"A-{i},Hélène Zoé €,,,,,10,,\n" for i in range(5))
+    path = tmp_path / "orders.csv"
+    path.write_bytes(good.encode() + "A-9,Hélène,,,,,10,,\n".encode("cp1252"))
+    result = runner.invoke(args=["import-orders", str(path)])
+    assert result.exit_code == 1
+    assert f"not UTF-8 (line 7, byte {len(good.encode()) + 5}:" in result.output
+    assert count(Order) == 0
+    path.write_bytes(good.encode() + "A-9,Hélè".encode()[:-1])  # the file ends inside a character
+    result = runner.invoke(args=["import-orders", str(path)])
+    assert result.exit_code == 1 and "not UTF-8 (line 7" in result.output
+    path.write_bytes(good.encode())  # characters cut across reads, but whole: accepted
+    result = runner.invoke(args=["import-orders", str(path)])
+    assert "5 orders imported" in result.output
+    assert db.session.scalar(select(Order.client_name).where(Order.reference == "A-0")) == "Hélène Zoé €"
