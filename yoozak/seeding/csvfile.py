@@ -8,14 +8,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# A file is never held whole: a first pass checks that it is UTF-8 (1 MB reads; for
-# 50 MB: ~0.3 s), then rows are parsed, checked and inserted chunk by chunk in one transaction
-# (importers.py). Measured on SQLite (2 cores): 50 MB of orders (388,000 rows) in 50 s, the
-# Python heap peaking at ~45 MB for 10 MB and growing only by one key per row (~100 bytes);
-# the process's RSS (+220 MB) is mostly SQLite's page cache and mmap. Linking them on arrival
-# takes another minute. Before (every row in memory, one INSERT per row on SQLite), 10 MB took
-# 400 s and 50 MB 456 s and 1.6 GB. 100 MB (~780,000 orders, a few minutes) is the cap;
-# larger files are refused whole, before anything is read, with a message to split them.
+# A file is never held whole: a first pass checks that it is UTF-8 (1 MB reads; ~0.3 s for
+# 50 MB), then rows are parsed, checked and inserted 5,000 at a time in one transaction
+# (importers.py). Measured on 2 cores with SQLite: 50 MB of orders (388,000 rows) imports in
+# 50 s; the Python heap peaks at 44 MB for 10 MB and 122 MB for 50 MB, what grows being one
+# key and one new id per row (~130 bytes) and the bounded phone cache; the process's RSS adds
+# SQLite's page cache and mmap (329 MB in all). Linking them on arrival takes another minute.
+# 50 MB of clients (426,000) takes 275 s and 378 MB. Before (every row held, one INSERT per
+# row on SQLite), 10 MB of orders took 400 s; 50 MB was reported at 456 s and 1.6 GB. At the 100 MB cap
+# (~780,000 orders) expect ~2 minutes and ~100 MB more of keys; larger files are refused
+# whole, before anything is read, with a message to split them.
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_FIELD_CHARS = 10_000
 READ_BYTES = 1 << 20  # bytes per read in the encoding check
