@@ -85,19 +85,17 @@ def test_a_latin1_client_file_is_refused_with_its_line(runner, tmp_path):
     assert count(User) == 0
 
 
-def test_a_50_mb_file_is_refused_before_reading_and_nothing_is_written(runner, tmp_path):
+def test_a_file_above_the_cap_is_refused_before_reading_and_nothing_is_written(runner, tmp_path, monkeypatch):
     path = tmp_path / "big.csv"
-    row = "BIG-{:07d},Amina Bennani,amina@example.com,0612345678,12 rue de Fès,Casablanca,249.90,confirmed,\n"
-    with path.open("w", encoding="utf-8") as out:
-        out.write(ORDER_HEADER)
-        n = 0
-        while out.tell() < 50 * 1024 * 1024:
-            out.write("".join(row.format(i) for i in range(n, n + 10_000)))
-            n += 10_000
-    assert path.stat().st_size > MAX_FILE_BYTES
+    with path.open("wb") as out:  # sparse: as big as the cap allows plus one byte, all NUL
+        out.truncate(MAX_FILE_BYTES + 1)
+    opened = []
+    real_open = Path.open
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k))
     result = runner.invoke(args=["import-orders", str(path)])
     assert result.exit_code == 1
-    assert "50.0 MB, more than the 10 MB one import accepts; split it" in result.output
+    assert "100.0 MB, more than the 100 MB one import accepts; split it" in result.output
+    assert path not in opened  # refused on its size: not one byte read (else "NUL bytes")
     assert count(Order) == 0
 
 

@@ -135,8 +135,27 @@ def _candidate_filter(options: LinkOptions):
         # the unmatched orders wait for a --force run or an admin, not for every run).
         condition = and_(Order.client_id.is_(None), Order.link_method.is_(None), Order.link_run_id.is_(None))
     if options.order_ids is not None:
-        condition = and_(condition, Order.id.in_(list(options.order_ids)))
+        condition = and_(condition, _ids_condition(options.order_ids))
     return condition
+
+
+def _ids_condition(ids: Sequence[int]):
+    """`Order.id IN ids`, with runs of consecutive ids written as BETWEEN.
+
+    An import's new orders are one run of ids or a few: a plain IN would bind every id in
+    every batch query (and SQLite refuses more than 250,000 bound values).
+    """
+    spans: list[list[int]] = []
+    for order_id in sorted(set(ids)):
+        if spans and order_id == spans[-1][1] + 1:
+            spans[-1][1] = order_id
+        else:
+            spans.append([order_id, order_id])
+    singles = [low for low, high in spans if low == high]
+    parts = [Order.id.between(low, high) for low, high in spans if low != high]
+    if singles or not parts:
+        parts.append(Order.id.in_(singles))
+    return or_(*parts)
 
 
 def batch_query(options: LinkOptions, after_id: int) -> Select:

@@ -61,8 +61,8 @@ def create_test_orders(count: int, seed: int | None) -> None:
 def _report_errors(report) -> None:
     for error in report.errors[:MAX_LISTED_ERRORS]:
         click.echo(f"  rejected {error}", err=True)
-    if len(report.errors) > MAX_LISTED_ERRORS:
-        click.echo(f"  ... and {len(report.errors) - MAX_LISTED_ERRORS} more rejected rows", err=True)
+    if report.rejected > MAX_LISTED_ERRORS:
+        click.echo(f"  ... and {report.rejected - MAX_LISTED_ERRORS} more rejected rows", err=True)
 
 
 def _import(importer, file: Path, noun: str, event_type: str):
@@ -81,8 +81,11 @@ def _import(importer, file: Path, noun: str, event_type: str):
             if event_type == "client.created":
                 batch.add(report.created)
     except CsvFileError as error:
-        db.session.rollback()
+        db.session.rollback()  # chunks already inserted go too: the file is imported whole or not at all
         raise click.ClickException(str(error)) from error
+    except BaseException:
+        db.session.rollback()
+        raise
     _report_errors(report)
     click.echo(report.summary(noun))
     return report

@@ -1,13 +1,19 @@
-"""CSV importers for clients and orders: every row checked first, then one transaction.
+"""CSV importers for clients and orders: rows checked and inserted chunk by chunk, one transaction.
 
+The file is streamed: each row is checked as it is read, and the good ones are inserted
+CHUNK_ROWS at a time in the caller's transaction, so memory holds one chunk and one key
+per row (to spot a reference or e-mail repeated further down), never the whole file.
 Bad rows are reported with their line number and skipped; good rows go in together or
-not at all. The keys (client e-mail, order reference) make a second import of the same
-file a no-op.
+not at all: the caller commits at the end, and any failure (a malformed line further
+down, a database error) rolls every chunk back. The keys (client e-mail, order
+reference) make a second import of the same file a no-op.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
@@ -24,6 +30,8 @@ from .parsing import ValueProblem, check_length, parse_bool, parse_datetime, par
 CLIENT_REQUIRED = ("email",)
 ORDER_REQUIRED = ("reference", "price")
 LOOKUP_CHUNK = 5000
+CHUNK_ROWS = 5000  # good rows per INSERT (executemany)
+KEPT_ERRORS = 1000  # rejected rows kept with their reason; the rest are only counted
 
 
 @dataclass
@@ -33,13 +41,20 @@ class ImportReport:
     created: int = 0
     existing: int = 0
     errors: list[RowError] = field(default_factory=list)
+    rejected: int = 0
     new_ids: list[int] = field(default_factory=list)
+
+    def reject(self, line: int, reason: str) -> None:
+        """Count a refused row; keep its reason among the first KEPT_ERRORS."""
+        self.rejected += 1
+        if len(self.errors) < KEPT_ERRORS:
+            self.errors.append(RowError(line, reason))
 
     def summary(self, noun: str) -> str:
         """Return a one-line account of the import."""
         return (
             f"{self.created} {noun} imported, {self.existing} already present, "
-            f"{len(self.errors)} row(s) rejected"
+            f"{self.rejected} row(s) rejected"
         )
 
 
@@ -68,86 +83,114 @@ def _client_row(row: dict[str, str]) -> dict[str, object]:
     }
 
 
-def _validate(rows, parse, key: str, report: ImportReport) -> dict[str, dict]:
-    good: dict[str, dict] = {}
+def _checked(
+    rows: Iterable[tuple[int, dict[str, str]]], parse, key: str, report: ImportReport
+) -> Iterator[dict]:
+    """Yield each good row's values once; report bad rows and repeats of a key seen above."""
     first_line: dict[str, int] = {}
     for line, row in rows:
         try:
             values = parse(row)
         except ValueProblem as error:
-            report.errors.append(RowError(line, str(error)))
+            report.reject(line, str(error))
             continue
-        if values[key] in good:
-            report.errors.append(
-                RowError(line, f"{key} {values[key]!r} already on line {first_line[values[key]]}")
-            )
+        seen = first_line.get(values[key])
+        if seen is not None:
+            report.reject(line, f"{key} {values[key]!r} already on line {seen}")
             continue
-        good[values[key]] = values
         first_line[values[key]] = line
-    return good
+        yield values
+
+
+def _chunks(values: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    rows = iter(values)
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _insert(session: Session, model, rows: list[dict], key: str) -> list[int]:
+    """Insert one chunk in one executemany; return the new ids in the rows' order.
+
+    The ids come back with each row's unique `key` and are put in order here: asking
+    SQLAlchemy for `sort_by_parameter_order` makes it send one INSERT per row on SQLite.
+    """
+    table = model.__table__
+    ids = {k: i for i, k in session.execute(insert(table).returning(table.c.id, table.c[key]), rows)}
+    return [ids[row[key]] for row in rows]
+
+
+def _import(session: Session, path: Path, required, parse, key: str, column, write: Callable) -> ImportReport:
+    report = ImportReport()
+    for chunk in _chunks(_checked(read_rows(path, required), parse, key, report), CHUNK_ROWS):
+        present = _existing(session, column, [v[key] for v in chunk])
+        fresh = [v for v in chunk if v[key] not in present]
+        report.existing += len(present)
+        report.created += len(fresh)
+        if fresh:
+            report.new_ids.extend(write(session, fresh))
+    return report
 
 
 def import_clients(session: Session, path: Path) -> ImportReport:
     """Import clients from a CSV file; existing e-mails are left untouched."""
-    report = ImportReport()
-    good = _validate(read_rows(path, CLIENT_REQUIRED), _client_row, "email", report)
-    present = _existing(session, User.email, list(good))
-    report.existing = len(present)
-    taken = _existing(session, User.username, [v["username"] for v in good.values()])
-    fresh = [v for k, v in good.items() if k not in present]
+    return _import(session, path, CLIENT_REQUIRED, _client_row, "email", User.email, _write_clients)
+
+
+def _write_clients(session: Session, fresh: list[dict]) -> list[int]:
+    """Insert one chunk of new clients (users, clients, history); return the client ids."""
+    # The users of earlier chunks are in the database already (same transaction).
+    taken = _existing(session, User.username, [v["username"] for v in fresh])
     for values in fresh:
         if values["username"] in taken:
             values["username"] = f"{values['username']}.{values['email'].split('@')[1]}"[:150]
         taken.add(values["username"])
-    if fresh:
-        user_ids = session.scalars(
-            insert(User).returning(User.id, sort_by_parameter_order=True),
-            [
-                {
-                    "email": v["email"],
-                    "username": v["username"],
-                    "first_name": v["first_name"],
-                    "last_name": v["last_name"],
-                    "is_admin": False,
-                    "is_active": True,
-                    "date_joined": v["created_at"],
-                    "session_version": 0,
-                }
-                for v in fresh
-            ],
-        ).all()
-        client_rows = []
-        for user_id, v in zip(user_ids, fresh, strict=True):
-            client_rows.append(
-                {
-                    "user_id": user_id,
-                    "phone": Client.normalised_phone(v["phone"]),
-                    "address": v["address"],
-                    "company_name": v["company_name"],
-                    "is_active": v["is_active"],
-                    "created_at": v["created_at"],
-                    "updated_at": v["created_at"],
-                    **client_derived_fields(
-                        first_name=v["first_name"],
-                        last_name=v["last_name"],
-                        email=v["email"],
-                        username=v["username"],
-                        address=v["address"],
-                        company_name=v["company_name"],
-                        phone=v["phone"],
-                    ),
-                }
-            )
-        report.new_ids = list(
-            session.scalars(insert(Client).returning(Client.id, sort_by_parameter_order=True), client_rows)
+    user_ids = _insert(
+        session,
+        User,
+        key="email",
+        rows=[
+            {
+                "email": v["email"],
+                "username": v["username"],
+                "first_name": v["first_name"],
+                "last_name": v["last_name"],
+                "is_admin": False,
+                "is_active": True,
+                "date_joined": v["created_at"],
+                "session_version": 0,
+            }
+            for v in fresh
+        ],
+    )
+    client_rows = []
+    for user_id, v in zip(user_ids, fresh, strict=True):
+        client_rows.append(
+            {
+                "user_id": user_id,
+                "phone": Client.normalised_phone(v["phone"]),
+                "address": v["address"],
+                "company_name": v["company_name"],
+                "is_active": v["is_active"],
+                "created_at": v["created_at"],
+                "updated_at": v["created_at"],
+                **client_derived_fields(
+                    first_name=v["first_name"],
+                    last_name=v["last_name"],
+                    email=v["email"],
+                    username=v["username"],
+                    address=v["address"],
+                    company_name=v["company_name"],
+                    phone=v["phone"],
+                ),
+            }
         )
-        # Core inserts bypass the ORM's history hook: one "created" entry per client here.
-        record_events(
-            ((cid, "created", _created_changes(v)) for cid, v in zip(report.new_ids, fresh, strict=True)),
-            session,
-        )
-    report.created = len(fresh)
-    return report
+    client_ids = _insert(session, Client, client_rows, "user_id")
+    # Core inserts bypass the ORM's history hook: one "created" entry per client here.
+    record_events(
+        ((cid, "created", _created_changes(v)) for cid, v in zip(client_ids, fresh, strict=True)),
+        session,
+    )
+    return client_ids
 
 
 _HISTORY_FIELDS = (
@@ -190,14 +233,12 @@ def _order_row(row: dict[str, str]) -> dict[str, object]:
 
 def import_orders(session: Session, path: Path) -> ImportReport:
     """Import orders from a CSV file; existing references are left untouched."""
-    report = ImportReport()
-    good = _validate(read_rows(path, ORDER_REQUIRED), _order_row, "reference", report)
-    present = _existing(session, Order.reference, list(good))
-    report.existing = len(present)
-    fresh = [v for k, v in good.items() if k not in present]
-    if fresh:
-        report.new_ids = list(
-            session.scalars(insert(Order).returning(Order.id, sort_by_parameter_order=True), fresh)
-        )
-    report.created = len(fresh)
-    return report
+    return _import(
+        session,
+        path,
+        ORDER_REQUIRED,
+        _order_row,
+        "reference",
+        Order.reference,
+        lambda s, rows: _insert(s, Order, rows, "reference"),
+    )
